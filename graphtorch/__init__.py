@@ -1,0 +1,37 @@
+"""graphtorch: a deep learning framework with the PyTorch API and a compiler behind it.
+
+Use it as ``import graphtorch as torch``."""
+from __future__ import annotations
+
+import numpy as _np
+
+from . import ops  # noqa: F401 - the registry first
+from .ops.dtypes import (bfloat16, bool, complex64, complex128, finfo, float16, float32,
+                         float64, get_default_dtype, iinfo, int8, int16, int32, int64,
+                         promote_types, result_type, set_default_dtype, uint8, can_cast)
+from .ops.dtypes import dtype
+from .eager.device import device
+from .eager.size import Size
+from .eager.tensor import Tensor, is_tensor
+from .eager.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                              is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .api import *  # noqa: F401,F403 - the torch namespace functions
+from . import autograd, fft, linalg, random, return_types, special, testing  # noqa: E402,F401
+
+_np.seterr(all="ignore")  # PyTorch computes inf/nan silently; so do its kernels here
+
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+cfloat, cdouble = complex64, complex128
+
+
+class layout:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+
+strided = layout("strided")
+__version__ = "0.1.0"

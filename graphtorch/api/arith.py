@@ -1,0 +1,128 @@
+"""Arithmetic functions, methods and operators: add, sub, mul, div, floor_divide, neg."""
+from __future__ import annotations
+
+from ..eager.dispatch import call, call_inplace
+from ..ops import registry as R
+from ._bind import both, tensor_method, torch_function
+from ._util import write_out
+
+_add, _sub, _mul, _div, _fdiv, _tdiv, _neg = (
+    R.get(n) for n in ("add", "sub", "mul", "div", "floor_divide", "div_trunc", "neg"))
+
+
+@both
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other, with broadcasting and type promotion (torch.add)."""
+    r = call(_add, input, other) if alpha == 1 else call(_add, input, other, alpha=alpha)
+    return r if out is None else write_out(r, out)
+
+
+@both
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other (torch.sub)."""
+    r = call(_sub, input, other) if alpha == 1 else call(_sub, input, other, alpha=alpha)
+    return r if out is None else write_out(r, out)
+
+
+@both
+def mul(input, other, *, out=None):
+    """Elementwise product (torch.mul)."""
+    r = call(_mul, input, other)
+    return r if out is None else write_out(r, out)
+
+
+def _div_op(rounding_mode):
+    if rounding_mode is None:
+        return _div
+    if rounding_mode == "floor":
+        return _fdiv
+    if rounding_mode == "trunc":
+        return _tdiv
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                     f"found '{rounding_mode}'")
+
+
+@both
+def div(input, other, *, rounding_mode=None, out=None):
+    """Elementwise division; ``rounding_mode`` None (true), 'trunc' or 'floor' (torch.div)."""
+    r = call(_div_op(rounding_mode), input, other)
+    return r if out is None else write_out(r, out)
+
+
+@both
+def floor_divide(input, other, *, out=None):
+    r = call(_fdiv, input, other)
+    return r if out is None else write_out(r, out)
+
+
+@both
+def neg(input, *, out=None):
+    r = call(_neg, input)
+    return r if out is None else write_out(r, out)
+
+
+for _alias, _fn in (("subtract", sub), ("multiply", mul), ("divide", div),
+                    ("true_divide", div), ("negative", neg)):
+    torch_function(_fn, name=_alias)
+    tensor_method(_fn, name=_alias)
+
+
+@tensor_method
+def add_(self, other, *, alpha=1):
+    return call_inplace(_add, self, other) if alpha == 1 else \
+        call_inplace(_add, self, other, alpha=alpha)
+
+
+@tensor_method
+def sub_(self, other, *, alpha=1):
+    return call_inplace(_sub, self, other) if alpha == 1 else \
+        call_inplace(_sub, self, other, alpha=alpha)
+
+
+@tensor_method(names=("multiply_",))
+def mul_(self, other):
+    return call_inplace(_mul, self, other)
+
+
+@tensor_method(names=("divide_", "true_divide_"))
+def div_(self, other, *, rounding_mode=None):
+    return call_inplace(_div_op(rounding_mode), self, other)
+
+
+@tensor_method(names=("negative_",))
+def neg_(self):
+    return call_inplace(_neg, self)
+
+
+@tensor_method
+def floor_divide_(self, other):
+    return call_inplace(_fdiv, self, other)
+
+
+# ------------------------------------------------------------------------- operators
+def _op(op):
+    def f(self, other):
+        return call(op, self, other)
+    return f
+
+
+def _rop(op):
+    def f(self, other):
+        return call(op, other, self)
+    return f
+
+
+def _iop(op):
+    def f(self, other):
+        return call_inplace(op, self, other)
+    return f
+
+
+OPERATORS = {
+    "__add__": _op(_add), "__radd__": _rop(_add), "__iadd__": _iop(_add),
+    "__sub__": _op(_sub), "__rsub__": _rop(_sub), "__isub__": _iop(_sub),
+    "__mul__": _op(_mul), "__rmul__": _rop(_mul), "__imul__": _iop(_mul),
+    "__truediv__": _op(_div), "__rtruediv__": _rop(_div), "__itruediv__": _iop(_div),
+    "__floordiv__": _op(_fdiv), "__rfloordiv__": _rop(_fdiv), "__ifloordiv__": _iop(_fdiv),
+    "__neg__": lambda self: call(_neg, self),
+}

@@ -1,0 +1,139 @@
+"""dtype/device conversion and copies: to, type casts (float(), long(), ...), clone,
+contiguous, cpu/cuda, detach-style helpers."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..eager.device import as_device, device as Device
+from ..eager.dispatch import call
+from ..eager.tensor import Tensor, make_view
+from ..ops import dtypes as D
+from ..ops import registry as R
+from ._bind import both, tensor_method
+
+_cast, _clone = R.get("_to_copy"), R.get("clone")
+
+
+def _parse_to(args, kwargs):
+    dtype, dev = kwargs.get("dtype"), kwargs.get("device")
+    for a in args:
+        if isinstance(a, D.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, dev = a._dtype, a.device
+        elif isinstance(a, (str, Device, int)) and not isinstance(a, bool):
+            dev = a
+    return dtype, dev
+
+
+@tensor_method
+def to(self, *args, non_blocking=False, copy=False, memory_format=None, **kwargs):
+    """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``,
+    ``to(device, dtype)``; returns self when nothing changes and ``copy`` is False."""
+    dtype, dev = _parse_to(args, kwargs)
+    out = self
+    if dtype is not None and dtype is not self._dtype:
+        out = call(_cast, out, dtype=dtype)
+    elif copy:
+        out = call(_clone, out)
+    if dev is not None:
+        dev = as_device(dev)
+        if dev != out.device:
+            from ..eager.transfer import to_device
+            out = to_device(out, dev)
+    return out
+
+
+def _caster(dt):
+    def f(self, memory_format=None):
+        return to(self, dt)
+    f.__name__ = dt.name
+    return f
+
+
+for _name, _dt in (("float", D.float32), ("double", D.float64), ("half", D.float16),
+                   ("bfloat16", D.bfloat16), ("long", D.int64), ("int", D.int32),
+                   ("short", D.int16), ("char", D.int8), ("byte", D.uint8), ("bool", D.bool),
+                   ("cfloat", D.complex64), ("cdouble", D.complex128)):
+    tensor_method(_caster(_dt), name=_name)
+
+
+@tensor_method
+def type(self, dtype=None, non_blocking=False):  # noqa: A001
+    """Without arguments the type string ('torch.FloatTensor'); with a dtype, a cast."""
+    if dtype is None:
+        return "torch." + D.TYPE_NAMES[self._dtype]
+    if isinstance(dtype, str):
+        name = dtype.rsplit(".", 1)[-1]
+        dtype = {v: k for k, v in D.TYPE_NAMES.items()}[name]
+    return to(self, dtype)
+
+
+@tensor_method
+def type_as(self, other):
+    return to(self, other._dtype)
+
+
+@both
+def clone(input, *, memory_format=None):
+    """A copy of ``input`` that stays in the autograd graph."""
+    return call(_clone, input)
+
+
+@tensor_method
+def contiguous(self, memory_format=None):
+    """Self if already C-contiguous, else a contiguous copy."""
+    return self if self.is_contiguous() else call(_clone, self)
+
+
+@tensor_method
+def cpu(self, memory_format=None):
+    return to(self, "cpu")
+
+
+@tensor_method
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    return to(self, as_device("cuda" if device is None else
+                              device if not isinstance(device, int) else f"cuda:{device}"))
+
+
+def view_as_dtype(self, dtype):
+    """Tensor.view(dtype): reinterpret the bytes (last dim rescaled if item sizes differ)."""
+    a = self._data
+    if dtype.itemsize != self._dtype.itemsize and (a.ndim == 0 or a.strides[-1] != a.itemsize):
+        raise RuntimeError("self.stride(-1) must be 1 to view " + self._dtype.name + " as " +
+                           dtype.name)
+    return make_view(a.view(dtype.np), self)
+
+
+@tensor_method
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    from .creation import tensor
+    return tensor(data, dtype=dtype or self._dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+
+def _new(fill):
+    def f(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+          pin_memory=False):
+        from ._util import size_args
+        from .creation import _finish
+        shape = size_args(size)
+        dt = dtype or self._dtype
+        arr = np.empty(shape, dt.np) if fill is None else np.full(shape, fill, dt.np)
+        return _finish(arr, requires_grad, device)
+    return f
+
+
+tensor_method(_new(0), name="new_zeros")
+tensor_method(_new(1), name="new_ones")
+tensor_method(_new(None), name="new_empty")
+
+
+@tensor_method
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
+    from .creation import _finish
+    from ._util import size_args
+    return _finish(np.full(size_args((size,)), fill_value, (dtype or self._dtype).np),
+                   requires_grad, device)

@@ -1,0 +1,1 @@
+"""Eager execution: Tensor, dispatch, autograd engine, grad modes, devices."""

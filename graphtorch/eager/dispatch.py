@@ -1,0 +1,232 @@
+"""Eager dispatch: ``call(op, *inputs, **attrs)`` runs one registry op on Tensors.
+
+Hot path (every user op goes through here): unwrap arrays, promote dtypes (cached), run the
+kernel, wrap; a grad_fn is built only when grad mode is on and an input requires grad; the tracer
+hook costs one check.  Kernel failures are turned into PyTorch-typed errors by re-running the
+op's meta, which raises the message PyTorch would."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import dtypes as D
+from ..ops.meta import TensorSpec, fmt_shape
+from . import autograd as AG
+from .grad_mode import STATE
+from .tensor import Tensor, wrap
+
+__all__ = ["call", "call_inplace", "HOOKS"]
+
+_ndarray = np.ndarray
+
+
+class _Hooks:
+    __slots__ = ("tracer",)
+
+    def __init__(self):
+        self.tracer = None  # callable(op, args, attrs, result) while tracing
+
+
+HOOKS = _Hooks()
+
+
+def _unwrap(args):
+    return [a._data if isinstance(a, Tensor) else a for a in args]
+
+
+def call(op, *args, **attrs):
+    """Run registry op ``op`` on ``args`` (Tensors, numbers, None) with attributes ``attrs``."""
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    try:
+        if op.prepare is not None:
+            arrays, _ = op.prepare(arrays)
+        out = op.kernel(np, *arrays, **attrs)
+    except Exception as e:  # noqa: BLE001 - every kernel failure becomes a PyTorch error
+        raise translate_error(op, args, attrs, e) from None
+    if type(out) is tuple:
+        result = tuple(_wrap_out(op, o, args) for o in out)
+    else:
+        result = _wrap_out(op, out, args)
+    if STATE.enabled and op.vjp is not None:
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                record(op, args, attrs, result)
+                break
+    if HOOKS.tracer is not None:
+        HOOKS.tracer(op, args, attrs, result)
+    return result
+
+
+def _wrap_out(op, arr, args):
+    if op.view:
+        src = args[0]
+        if op.view is True or _shares(arr, src._data):
+            t = wrap(arr)
+            t._base = src._base if src._base is not None else src
+            t._vc = src._vc
+            return t
+    return wrap(arr)
+
+
+def _shares(a, b) -> bool:
+    return type(a) is _ndarray and a.size > 0 and np.may_share_memory(a, b)
+
+
+def record(op, args, attrs, result):
+    """Attach a grad_fn for ``op`` to ``result`` (a Tensor or tuple of Tensors)."""
+    outs = result if type(result) is tuple else (result,)
+    nexts, metas, saved, versions = [], [], [], []
+    keep = op.save_inputs
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            nexts.append(AG.edge_of(a) if a._requires_grad else (None, 0))
+            metas.append((a._data.shape, a._dtype))
+            if keep is None or i in keep:
+                saved.append(a)
+                versions.append((a, a._vc[0]))
+            else:
+                saved.append(None)
+        else:
+            nexts.append((None, 0))
+            metas.append(None)
+            saved.append(a)
+    gn = op.grad_name
+    cls = AG.node_class(gn if type(gn) is str else gn(attrs))
+    node = cls.__new__(cls)
+    AG.Node.__init__(node, tuple(nexts), tuple(metas), len(outs))
+    node.op = op
+    node.attrs = attrs
+    node._inputs = tuple(saved)
+    node.needs_input_grad = tuple(n[0] is not None for n in nexts)
+    node.saved = None
+    if op.save_output:
+        node._output = result
+        for o in outs:
+            versions.append((o, o._vc[0]))
+    else:
+        node._output = None
+    node._versions = versions
+    if STATE.anomaly:
+        node.metadata = {"traceback_": AG.anomaly_traceback()}
+    nd = op.nondiff_outputs
+    for i, o in enumerate(outs):
+        if o._dtype.category >= D._FLOAT and i not in nd:
+            o._requires_grad = True
+            o.grad_fn = node
+            o._output_nr = i
+    return node
+
+
+# ------------------------------------------------------------------------------ in-place
+def call_inplace(op, target: Tensor, *args, **attrs):
+    """``target.<op>_(*args)``: compute ``op(target, *args)`` and write it into ``target``."""
+    needs_grad = STATE.enabled and op.vjp is not None and (
+        target._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
+    if needs_grad:
+        return _inplace_autograd(op, target, args, attrs)
+    arrays = [target._data] + _unwrap(args)
+    try:
+        if op.prepare is not None:
+            arrays, dt = op.prepare(arrays)
+            if dt is not None and not D.can_cast(dt, target._dtype):
+                raise RuntimeError(f"result type {D.SCALAR_NAMES[dt]} can't be cast to the "
+                                   f"desired output type {D.SCALAR_NAMES[target._dtype]}")
+        out = op.kernel(np, *arrays, **attrs)
+    except RuntimeError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise translate_error(op, (target,) + args, attrs, e) from None
+    _write(target, out)
+    if HOOKS.tracer is not None:
+        HOOKS.tracer.inplace(op, target, args, attrs)
+    return target
+
+
+def _write(target, out):
+    tshape = target._data.shape
+    oshape = getattr(out, "shape", ())
+    if oshape != tshape:
+        try:
+            b = np.broadcast_shapes(oshape, tshape)
+        except ValueError:
+            b = None
+        if b != tshape:
+            raise RuntimeError(f"output with shape {fmt_shape(tshape)} doesn't match the "
+                               f"broadcast shape {fmt_shape(b if b else oshape)}")
+    if not target._data.flags.writeable:
+        raise RuntimeError("unsupported operation: the tensor's memory is read-only "
+                           "(it came from a read-only numpy array)")
+    np.copyto(target._data, out, casting="unsafe")
+    target._vc[0] += 1
+
+
+def _inplace_autograd(op, target, args, attrs):
+    if target.grad_fn is None and target._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    base = target._base
+    if base is not None and base.grad_fn is None and base._requires_grad:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    keep = op.save_inputs
+    old = _snapshot(target, copy=keep is None or 0 in keep)
+    result = call(op, old, *args, **attrs)
+    if result._dtype is not target._dtype and not D.can_cast(result._dtype, target._dtype):
+        raise RuntimeError(f"result type {D.SCALAR_NAMES[result._dtype]} can't be cast to the "
+                           f"desired output type {D.SCALAR_NAMES[target._dtype]}")
+    _write(target, result._data)
+    if base is None or not (base._requires_grad or result._requires_grad):
+        target.grad_fn = result.grad_fn
+        target._output_nr = result._output_nr
+        target._requires_grad = result._requires_grad
+    else:
+        from .view_inplace import rebase_view
+        rebase_view(target, result)
+    return target
+
+
+def _snapshot(t: Tensor, copy: bool) -> Tensor:
+    """A tensor with ``t``'s autograd identity and (a copy of) its current values."""
+    s = wrap(t._data.copy() if copy else t._data)
+    s._dtype = t._dtype
+    s.grad_fn = t.grad_fn
+    s._output_nr = t._output_nr
+    s._requires_grad = t._requires_grad
+    if t.grad_fn is None and t._requires_grad:
+        s._acc = t._acc
+    return s
+
+
+# ------------------------------------------------------------------------------ errors
+def spec(a):
+    if isinstance(a, Tensor):
+        return TensorSpec(tuple(a._data.shape), a._dtype, str(a.device))
+    return a
+
+
+def translate_error(op, args, attrs, e):
+    """The PyTorch-typed error for a failed kernel: meta's error if meta rejects the inputs,
+    else a RuntimeError naming the op, the input shapes and dtypes."""
+    if isinstance(e, (RuntimeError, TypeError, IndexError, ValueError, NotImplementedError)) \
+            and getattr(e, "_graphtorch", False):
+        return e
+    if type(e) in (RuntimeError, IndexError, TypeError, ValueError) and \
+            type(e).__module__ == "builtins" and _ours(e):
+        return e
+    try:
+        op.meta(*[spec(a) for a in args], **attrs)
+    except (RuntimeError, TypeError, IndexError, ValueError, NotImplementedError) as m:
+        return m
+    desc = ", ".join(f"{fmt_shape(a._data.shape)} {a._dtype.name}" if isinstance(a, Tensor)
+                     else repr(a) for a in args)
+    return RuntimeError(f"{op.name}(): failed for inputs ({desc}): {type(e).__name__}: {e}")
+
+
+def _ours(e) -> bool:
+    """Errors raised deliberately by our kernels carry no numpy frames."""
+    tb = e.__traceback__
+    while tb is not None:
+        mod = tb.tb_frame.f_globals.get("__name__", "")
+        if mod.startswith("numpy") or mod.startswith("scipy"):
+            return False
+        tb = tb.tb_next
+    return True

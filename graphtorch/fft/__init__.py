@@ -1,0 +1,1 @@
+"""torch.fft (placeholder: filled by its family's work)"""

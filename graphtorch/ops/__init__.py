@@ -1,0 +1,7 @@
+"""The op registry: every op's definition, importable without eager, ir or codegen."""
+from . import (arith, binary_math, compare, conversion, fft, indexing, linalg,  # noqa: F401
+               linalg_decomp, random, reduction, reduction_order, reduction_scan,
+               reduction_stats, shape, shape_join, shape_views, special, unary_math)
+from .registry import OpDef, Sample, all_ops, get, register
+
+__all__ = ["OpDef", "Sample", "all_ops", "get", "register"]

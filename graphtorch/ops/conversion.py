@@ -1,0 +1,36 @@
+"""Copies and dtype conversion: _to_copy (dtype casts), clone."""
+from __future__ import annotations
+
+from . import dtypes as D
+from . import samples as S
+from .meta import TensorSpec
+from .registry import OpDef, Sample, register
+
+
+def _cast_kernel(xp, x, dtype):
+    if x.dtype.kind == "c" and dtype.category != D._COMPLEX:
+        x = x.real  # PyTorch warns and discards the imaginary part
+    if dtype is D.bool:
+        return x != 0
+    if dtype.category == D._INT and x.dtype.kind == "f":
+        with_nan = x  # float -> int casts of nan/inf are undefined in torch too
+        return with_nan.astype(dtype.np)
+    return x.astype(dtype.np, copy=True)
+
+
+def _cast_vjp(ctx, g):
+    return (g,)  # the engine casts the gradient back to the input dtype
+
+
+to_copy = register(OpDef(
+    name="_to_copy", kernel=_cast_kernel,
+    meta=lambda x, dtype: x.with_(dtype=dtype),
+    vjp=_cast_vjp, save_inputs=(),
+    samples=lambda dt: [Sample((S.array((3, 4), dt),), {"dtype": D.float64}),
+                        Sample((S.array((2,), dt),), {"dtype": D.float32}, grad=False)],
+    dtypes=S.FLOAT_DTYPES, doc="x converted to dtype (always a copy)"))
+
+clone = register(OpDef(
+    name="clone", kernel=lambda xp, x, memory_format=None: xp.array(x, copy=True),
+    meta=lambda x, memory_format=None: x, vjp=lambda ctx, g: (g,), save_inputs=(),
+    samples=lambda dt: S.unary(dt), dtypes=S.ALL_REAL))

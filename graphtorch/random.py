@@ -1,0 +1,1 @@
+"""torch.random: seeding and RNG state (placeholder)."""

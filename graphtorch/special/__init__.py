@@ -1,0 +1,1 @@
+"""torch.special (placeholder: filled by its family's work)"""

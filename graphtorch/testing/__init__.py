@@ -1,0 +1,1 @@
+"""torch.testing (placeholder: filled by its family's work)"""
