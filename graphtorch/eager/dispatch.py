@@ -78,7 +78,11 @@ def record(op, args, attrs, result):
     keep = op.save_inputs
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            nexts.append(AG.edge_of(a) if a._requires_grad else (None, 0))
+            if a._requires_grad:
+                fn = a.grad_fn
+                nexts.append((fn, a._output_nr) if fn is not None else (AG.accumulator(a), 0))
+            else:
+                nexts.append(_NO_EDGE)
             metas.append((a._data.shape, a._dtype))
             if keep is None or i in keep:
                 saved.append(a)
@@ -86,13 +90,19 @@ def record(op, args, attrs, result):
             else:
                 saved.append(None)
         else:
-            nexts.append((None, 0))
+            nexts.append(_NO_EDGE)
             metas.append(None)
             saved.append(a)
     gn = op.grad_name
-    cls = AG.node_class(gn if type(gn) is str else gn(attrs))
+    cls = _classes.get(gn) if type(gn) is str else AG.node_class(gn(attrs))
+    if cls is None:
+        cls = _classes[gn] = AG.node_class(gn)
     node = cls.__new__(cls)
-    AG.Node.__init__(node, tuple(nexts), tuple(metas), len(outs))
+    node.next_functions = tuple(nexts)
+    node._input_meta = tuple(metas)
+    node._n_out = len(outs)
+    node._seq = next(AG._seq)
+    node._pre_hooks = node._post_hooks = node._tensor_hooks = node.metadata = None
     node.op = op
     node.attrs = attrs
     node._inputs = tuple(saved)
@@ -114,6 +124,10 @@ def record(op, args, attrs, result):
             o.grad_fn = node
             o._output_nr = i
     return node
+
+
+_NO_EDGE = (None, 0)
+_classes: dict = {}
 
 
 # ------------------------------------------------------------------------------ in-place

@@ -142,6 +142,8 @@ def set_default_dtype(d: dtype) -> None:
         raise TypeError("only floating-point types are supported as the default type")
     _default[0] = d
     _RT_CACHE.clear()
+    from . import promote
+    promote.clear_caches()
 
 
 def default_complex() -> dtype:

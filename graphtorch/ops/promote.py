@@ -37,6 +37,12 @@ def promoted(args) -> D.dtype:
     return out
 
 
+def clear_caches():
+    """Called when the default dtype changes (it decides Python floats' dtype)."""
+    _cache.clear()
+    _pair_cache.clear()
+
+
 def cast_all(args, dt: D.dtype) -> list:
     npd = dt.np
     out = []
@@ -59,14 +65,36 @@ def scalar_array(v, dt: D.dtype):
     return np.asarray(v, dtype=dt.np)
 
 
+_ndarray = np.ndarray
+_pair_cache: dict = {}
+
+
+def _pair(a, b):
+    """Fast path for two arrays: the promoted dtype from a cache keyed by dtypes and 0-dim-ness."""
+    key = (a.dtype, a.ndim == 0, b.dtype, b.ndim == 0)
+    dt = _pair_cache.get(key)
+    if dt is None:
+        dt = _pair_cache[key] = promoted((a, b))
+    return dt
+
+
 def same(args):
     """Result dtype is the promoted dtype (add, mul, maximum, ...)."""
-    dt = promoted(args)
+    if len(args) == 2 and type(args[0]) is _ndarray and type(args[1]) is _ndarray:
+        a, b = args
+        dt = _pair(a, b)
+        if a.dtype == dt.np and b.dtype == dt.np:
+            return args, dt
+    else:
+        dt = promoted(args)
     return cast_all(args, dt), dt
 
 
 def to_float(args):
     """Integers and bool promote to the default float dtype (sqrt, exp, true division, ...)."""
+    if len(args) == 1 and type(args[0]) is _ndarray and args[0].dtype.kind == "f" \
+            and args[0].ndim:
+        return args, _np_to_dt[args[0].dtype]
     dt = promoted(args)
     if dt.category < D._FLOAT:
         dt = D.get_default_dtype()
