@@ -137,3 +137,32 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     from ._util import size_args
     return _finish(np.full(size_args((size,)), fill_value, (dtype or self._dtype).np),
                    requires_grad, device)
+
+
+_copy, _fill = R.get("copy"), R.get("fill")
+
+
+@tensor_method
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast, cast to this dtype) into this tensor in place."""
+    from ..eager.dispatch import call_inplace
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{src.__class__.__name__}")
+    return call_inplace(_copy, self, src)
+
+
+@tensor_method
+def fill_(self, value):
+    """Fill with ``value`` (a number or a 0-dim tensor) in place."""
+    from ..eager.dispatch import call_inplace
+    if isinstance(value, Tensor) and value.dim() != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.dim()} dimensions.")
+    return call_inplace(_fill, self, value)
+
+
+@tensor_method
+def zero_(self):
+    """Fill with zeros in place."""
+    return fill_(self, 0)

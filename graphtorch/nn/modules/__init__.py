@@ -1,0 +1,4 @@
+"""nn modules."""
+from .module import Module
+
+__all__ = ["Module"]
