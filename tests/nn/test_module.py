@@ -190,3 +190,50 @@ def test_delattr_and_setattr_none():
     assert "weight" not in m._parameters
     m.steps = gt.ones(2)
     assert m._buffers["steps"].shape == (2,)
+
+
+def containers(lib):
+    from collections import OrderedDict
+    nn = lib.nn
+    Lin, _ = make_classes(lib)
+    out = {}
+    ml = nn.ModuleList([Lin(2, 2) for _ in range(3)] + [nn.Module()])
+    out["modulelist"] = repr(ml)
+    out["moduledict"] = repr(nn.ModuleDict({"a": nn.Module(), "b": Lin(1, 1)}))
+    out["paramlist"] = repr(nn.ParameterList([nn.Parameter(lib.ones(2)),
+                                              nn.Parameter(lib.ones(2, 3, dtype=lib.float64))]))
+    out["paramdict"] = repr(nn.ParameterDict({"x": nn.Parameter(lib.ones(2)),
+                                              "y": nn.Parameter(lib.ones(2, 2))}))
+    out["paramdict1"] = repr(nn.ParameterDict({"x": nn.Parameter(lib.ones(2))}))
+    out["empty"] = (repr(nn.ParameterDict()), repr(nn.ParameterList()), repr(nn.ModuleList()),
+                    repr(nn.Sequential()))
+    s = nn.Sequential(OrderedDict([("fc", Lin(1, 2)), ("act", nn.Module())]))
+    out["seq_slice"] = repr(s[0:1])
+    s.append(Lin(2, 2))
+    out["seq_keys_append"] = list(s._modules)
+    del s[0]
+    out["seq_keys_del"] = list(s._modules)
+    s.insert(0, nn.Module())
+    out["seq_keys_insert"] = list(s._modules)
+    try:
+        s[7]
+    except IndexError as e:
+        out["seq_index_error"] = str(e)
+    pl = nn.ParameterList([lib.ones(2)])
+    out["paramlist_wraps"] = type(pl[0]).__name__
+    out["paramlist_names"] = [k for k, _ in pl.named_parameters()]
+    out["moduledict_keys"] = list(nn.ModuleDict([("x", nn.Module()), ("y", nn.Module())]).keys())
+    out["seq_len_iter"] = (len(s), [type(m).__name__ for m in s])
+    return out
+
+
+def test_containers_match_torch():
+    torch = pytest.importorskip("torch")
+    assert containers(gt) == containers(torch)
+
+
+def test_sequential_forward_and_params():
+    Lin, _ = make_classes(gt)
+    s = gt.nn.Sequential(Lin(2, 2), Lin(2, 2))
+    assert len(list(s.parameters())) == 4
+    assert s(gt.ones(2)).tolist() == [16.0, 16.0]
