@@ -94,7 +94,8 @@ def record(op, args, attrs, result):
             metas.append(None)
             saved.append(a)
     gn = op.grad_name
-    cls = _classes.get(gn) if type(gn) is str else AG.node_class(gn(attrs))
+    cls = _classes.get(gn) if type(gn) is str else AG.node_class(
+        gn(attrs) if gn.__code__.co_argcount == 1 else gn(attrs, args))
     if cls is None:
         cls = _classes[gn] = AG.node_class(gn)
     node = cls.__new__(cls)

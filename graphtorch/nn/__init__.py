@@ -1,8 +1,8 @@
 """torch.nn: Module, Parameter, containers, layers, functional, init, utils."""
-from .modules import (Module, ModuleDict, ModuleList, ParameterDict, ParameterList,  # noqa: F401
-                      Sequential)
+from . import functional, init  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules_all
 from .modules._state_dict import _IncompatibleKeys  # noqa: F401
 from .parameter import Buffer, Parameter, UninitializedParameter
 
-__all__ = ["Module", "Parameter", "Buffer", "UninitializedParameter", "Sequential", "ModuleList",
-           "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "functional", "init"] + _modules_all

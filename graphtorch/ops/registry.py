@@ -44,7 +44,7 @@ class OpDef:
     save_output: bool = False
     save_inputs: Optional[tuple] = None  # input positions the vjp reads; None = all
     view: Any = False  # True: output aliases input 0; "maybe": aliases when memory is shared
-    grad_name: str = ""
+    grad_name: Any = ""  # a str, or fn(attrs) / fn(attrs, inputs) -> str
     num_outputs: int = 1
     nondiff_outputs: tuple = ()
     tags: frozenset = frozenset()
