@@ -362,6 +362,17 @@ class Tensor:
             return self.item().__format__(spec)
         return repr(self)
 
+    def as_subclass(self, cls) -> "Tensor":
+        """A ``cls`` instance (a Tensor subclass) sharing this tensor's data and autograd
+        identity."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass(): argument 'cls' must be a Tensor subclass")
+        new = object.__new__(cls)
+        for slot in Tensor.__slots__:
+            if slot not in ("__dict__", "__weakref__"):
+                object.__setattr__(new, slot, getattr(self, slot))
+        return new
+
     def __deepcopy__(self, memo):
         if not self.is_leaf:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
