@@ -38,6 +38,14 @@ def is_same_size(input, other) -> bool:
 
 
 @tensor_method
+def _dispatch(self, op, *args, **attrs):
+    """Run registry op ``op`` on ``args``: lets derivatives in graphtorch.ops call other ops
+    without importing eager code."""
+    from ..eager.dispatch import call
+    return call(op, *args, **attrs)
+
+
+@tensor_method
 def storage(self):
     return legacy.TypedStorage(self)
 

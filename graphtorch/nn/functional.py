@@ -146,6 +146,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     return call(_mse, input, target, reduction=reduction)
 
 
-__all__ = ["linear", "relu", "softmax", "softmin", "log_softmax", "dropout", "nll_loss",
+from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
+
+__all__ = ["conv1d", "conv2d", "conv3d", "linear", "relu", "softmax", "softmin", "log_softmax", "dropout", "nll_loss",
            "cross_entropy", "mse_loss"]
 del Tensor

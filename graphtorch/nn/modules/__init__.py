@@ -1,5 +1,6 @@
 """nn modules."""
 from .activation import LogSoftmax, ReLU, Softmax, Softmin
+from .conv import Conv1d, Conv2d, Conv3d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
@@ -7,4 +8,4 @@ from .module import Module
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear", "ReLU", "Softmax", "LogSoftmax", "Softmin", "MSELoss",
-           "NLLLoss", "CrossEntropyLoss"]
+           "NLLLoss", "CrossEntropyLoss", "Conv1d", "Conv2d", "Conv3d"]

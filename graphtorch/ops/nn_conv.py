@@ -1,0 +1,231 @@
+"""N-d convolution (conv1d/2d/3d share one op): im2col through a strided window view and one
+BLAS matmul per group.  Its backward is two ops of its own (grad w.r.t. input, w.r.t. weight)
+whose derivatives are convolutions again, so double backward works as in PyTorch."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes as D
+from . import samples as S
+from .meta import TensorSpec
+from .registry import OpDef, Sample, register
+
+
+def _tup(v, n):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
+def out_size(size, k, stride, pad, dil):
+    return (size + 2 * pad - dil * (k - 1) - 1) // stride + 1
+
+
+def _check(x_shape, w_shape, stride, padding, dilation, groups, bias_shape=None):
+    nd = len(w_shape) - 2
+    if len(x_shape) != nd + 2:
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"conv{nd}d, but got input of size: {list(x_shape)}")
+    c_in = x_shape[1]
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w_shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(w_shape)} instead")
+    if c_in != w_shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(w_shape)}, expected "
+                           f"input{list(x_shape)} to have {w_shape[1] * groups} channels, but got "
+                           f"{c_in} channels instead")
+    if bias_shape is not None and tuple(bias_shape) != (w_shape[0],):
+        raise RuntimeError(f"Given weight of size {list(w_shape)}, expected bias to be 1-dimensional "
+                           f"with {w_shape[0]} elements, but got bias of size {list(bias_shape)} "
+                           "instead")
+    outs = []
+    for i in range(nd):
+        o = out_size(x_shape[2 + i], w_shape[2 + i], stride[i], padding[i], dilation[i])
+        if o <= 0:
+            raise RuntimeError(
+                f"Calculated padded input size per channel: "
+                f"({' x '.join(str(x_shape[2 + j] + 2 * padding[j]) for j in range(nd))}). "
+                f"Kernel size: ({' x '.join(str(w_shape[2 + j]) for j in range(nd))}). Kernel "
+                "size can't be greater than actual input size")
+        outs.append(o)
+    return tuple(outs)
+
+
+def _windows(xp, x, kshape, stride, padding, dilation):
+    """(N, C, *out, *k) strided view of the zero-padded input."""
+    nd = len(kshape)
+    if any(padding):
+        x = xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
+    outs = [out_size(x.shape[2 + i], kshape[i], stride[i], 0, dilation[i]) for i in range(nd)]
+    st = x.strides
+    shape = x.shape[:2] + tuple(outs) + tuple(kshape)
+    strides = st[:2] + tuple(st[2 + i] * stride[i] for i in range(nd)) + \
+        tuple(st[2 + i] * dilation[i] for i in range(nd))
+    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False), tuple(outs)
+
+
+def _cols(xp, x, kshape, stride, padding, dilation, groups):
+    """im2col: (groups, N*prod(out), C/groups*prod(k)) and the output spatial shape."""
+    win, outs = _windows(xp, x, kshape, stride, padding, dilation)
+    n, c = x.shape[:2]
+    nd = len(kshape)
+    cg = c // groups
+    # (N, G, Cg, *out, *k) -> (G, N, *out, Cg, *k)
+    win = win.reshape((n, groups, cg) + win.shape[2:])
+    perm = (1, 0) + tuple(range(3, 3 + nd)) + (2,) + tuple(range(3 + nd, 3 + 2 * nd))
+    cols = xp.ascontiguousarray(win.transpose(perm))
+    m = n * int(np.prod(outs)) if outs else n
+    return cols.reshape(groups, m, -1), outs
+
+
+def _conv_kernel(xp, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    nd = w.ndim - 2
+    stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
+    _check(x.shape, w.shape, stride, padding, dilation, groups)
+    cols, outs = _cols(xp, x, w.shape[2:], stride, padding, dilation, groups)
+    o = w.shape[0]
+    wm = w.reshape(groups, o // groups, -1)
+    y = xp.matmul(cols, wm.transpose(0, 2, 1))            # (G, N*out, O/G)
+    n = x.shape[0]
+    y = y.reshape((groups, n) + outs + (o // groups,))
+    perm = (1, 0, nd + 2) + tuple(range(2, 2 + nd))       # -> (N, G, O/G, *out)
+    y = xp.ascontiguousarray(y.transpose(perm)).reshape((n, o) + outs)
+    if b is not None:
+        y += b.reshape((1, o) + (1,) * nd)
+    return y
+
+
+def _conv_meta(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    nd = len(w.shape) - 2
+    if x.dtype is not w.dtype or (b is not None and b.dtype is not x.dtype):
+        raise RuntimeError(f"Input type ({D.TYPE_NAMES[x.dtype].replace('Tensor', '')}) and "
+                           f"weight type ({D.TYPE_NAMES[w.dtype].replace('Tensor', '')}) should be "
+                           "the same")
+    outs = _check(tuple(x.shape), tuple(w.shape), _tup(stride, nd), _tup(padding, nd),
+                  _tup(dilation, nd), groups, None if b is None else tuple(b.shape))
+    return TensorSpec((x.shape[0], w.shape[0]) + outs, x.dtype, x.device)
+
+
+def _conv_vjp(ctx, g):
+    x, w = ctx.inputs[0], ctx.inputs[1]
+    attrs = ctx.attrs
+    need = ctx.needs_input_grad
+    gx = _call(conv_backward_input, g, w, input_shape=tuple(x.shape), **attrs) if need[0] \
+        else None
+    gw = _call(conv_backward_weight, x, g, weight_shape=tuple(w.shape), **attrs) \
+        if need[1] else None
+    gb = None
+    if len(need) > 2 and need[2]:
+        gb = g.sum([0] + list(range(2, g.dim())))
+    return (gx, gw, gb)
+
+
+def _call(op, *args, **attrs):
+    """Run a registry op on Tensors from inside a vjp (the dispatcher is found through the
+    tensor's class, so this module stays free of eager imports)."""
+    return args[0]._dispatch(op, *args, **attrs)
+
+
+def _bwd_input_kernel(xp, g, w, input_shape, stride=1, padding=0, dilation=1, groups=1):
+    """col2im: scatter-add each kernel tap's contribution into the padded input gradient."""
+    nd = w.ndim - 2
+    stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
+    n, o = g.shape[:2]
+    outs = g.shape[2:]
+    c = input_shape[1]
+    cg, og = c // groups, o // groups
+    kshape = w.shape[2:]
+    gm = g.reshape((n, groups, og, -1)).transpose(1, 0, 3, 2).reshape(groups, -1, og)
+    wm = w.reshape(groups, og, -1)
+    cols = xp.matmul(gm, wm)                               # (G, N*out, Cg*prod(k))
+    cols = cols.reshape((groups, n) + tuple(outs) + (cg,) + tuple(kshape))
+    padded = tuple(input_shape[2 + i] + 2 * padding[i] for i in range(nd))
+    gx = xp.zeros((n, groups, cg) + padded, dtype=g.dtype)
+    for tap in np.ndindex(*kshape):
+        sl = tuple(slice(tap[i] * dilation[i], tap[i] * dilation[i] + stride[i] * outs[i],
+                         stride[i]) for i in range(nd))
+        contrib = cols[(slice(None),) * (2 + nd) + (slice(None),) + tap]   # (G, N, *out, Cg)
+        contrib = xp.moveaxis(contrib, -1, 2).transpose((1, 0, 2) + tuple(range(3, 3 + nd)))
+        gx[(slice(None), slice(None), slice(None)) + sl] += contrib
+    gx = gx.reshape((n, c) + padded)
+    inner = tuple(slice(p, p + input_shape[2 + i]) for i, p in enumerate(padding))
+    return xp.ascontiguousarray(gx[(slice(None), slice(None)) + inner])
+
+
+def _bwd_weight_kernel(xp, x, g, weight_shape, stride=1, padding=0, dilation=1, groups=1):
+    nd = len(weight_shape) - 2
+    stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
+    cols, outs = _cols(xp, x, weight_shape[2:], stride, padding, dilation, groups)
+    n, o = g.shape[:2]
+    og = o // groups
+    gm = g.reshape((n, groups, og, -1)).transpose(1, 2, 0, 3).reshape(groups, og, -1)
+    gw = xp.matmul(gm, cols)                               # (G, O/G, Cg*prod(k))
+    return gw.reshape(weight_shape)
+
+
+def _bwd_input_vjp(ctx, gg):
+    g, w = ctx.inputs
+    a = {k: v for k, v in ctx.attrs.items() if k != "input_shape"}
+    need = ctx.needs_input_grad
+    d_g = _call(conv, gg, w, **a) if need[0] else None
+    d_w = _call(conv_backward_weight, gg, g, weight_shape=tuple(w.shape), **a) if need[1] \
+        else None
+    return (d_g, d_w)
+
+
+def _bwd_weight_vjp(ctx, gw):
+    x, g = ctx.inputs
+    a = {k: v for k, v in ctx.attrs.items() if k != "weight_shape"}
+    need = ctx.needs_input_grad
+    d_x = _call(conv_backward_input, g, gw, input_shape=tuple(x.shape), **a) if need[0] \
+        else None
+    d_g = _call(conv, x, gw, **a) if need[1] else None
+    return (d_x, d_g)
+
+
+def _samples(dt):
+    return [
+        Sample((S.array((2, 3, 7, 6), dt), S.array((4, 3, 3, 2), dt, 1), S.array((4,), dt, 2)),
+               {"stride": 1, "padding": 1}),
+        Sample((S.array((1, 4, 9, 9), dt), S.array((4, 2, 3, 3), dt, 1)),
+               {"stride": 2, "padding": 2, "dilation": 2, "groups": 2}),
+        Sample((S.array((2, 2, 10), dt), S.array((3, 2, 3), dt, 1), S.array((3,), dt, 2)),
+               {"stride": 3, "padding": 0}),
+        Sample((S.array((1, 2, 4, 4, 3), dt), S.array((2, 1, 2, 2, 2), dt, 1)),
+               {"padding": 1, "groups": 2}),
+    ]
+
+
+def _bwd_input_samples(dt):
+    return [Sample((S.array((2, 4, 7, 6), dt), S.array((4, 3, 3, 3), dt, 1)),
+                   {"input_shape": (2, 3, 7, 6), "padding": 1}),
+            Sample((S.array((1, 4, 5, 5), dt), S.array((4, 2, 3, 3), dt, 1)),
+                   {"input_shape": (1, 4, 9, 9), "stride": 2, "padding": 1, "groups": 2})]
+
+
+def _bwd_weight_samples(dt):
+    return [Sample((S.array((2, 3, 7, 6), dt), S.array((2, 4, 7, 6), dt, 1)),
+                   {"weight_shape": (4, 3, 3, 3), "padding": 1}),
+            Sample((S.array((1, 4, 9, 9), dt), S.array((1, 4, 5, 5), dt, 1)),
+                   {"weight_shape": (4, 2, 3, 3), "stride": 2, "padding": 1, "groups": 2})]
+
+
+def _bwd_input_meta(g, w, input_shape, **_):
+    return TensorSpec(tuple(input_shape), g.dtype, g.device)
+
+
+def _bwd_weight_meta(x, g, weight_shape, **_):
+    return TensorSpec(tuple(weight_shape), x.dtype, x.device)
+
+
+conv = register(OpDef(name="convolution", kernel=_conv_kernel, meta=_conv_meta, vjp=_conv_vjp,
+                      samples=_samples, dtypes=S.FLOAT_DTYPES,
+                      grad_name="ConvolutionBackward0"))
+conv_backward_input = register(OpDef(
+    name="convolution_backward_input", kernel=_bwd_input_kernel, meta=_bwd_input_meta,
+    vjp=_bwd_input_vjp, samples=_bwd_input_samples, dtypes=S.FLOAT_DTYPES,
+    grad_name="ConvolutionBackwardBackward0"))
+conv_backward_weight = register(OpDef(
+    name="convolution_backward_weight", kernel=_bwd_weight_kernel, meta=_bwd_weight_meta,
+    vjp=_bwd_weight_vjp, samples=_bwd_weight_samples, dtypes=S.FLOAT_DTYPES,
+    grad_name="ConvolutionBackwardBackward0"))
