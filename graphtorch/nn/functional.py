@@ -147,6 +147,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
 
 
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
+from ._pool_functional import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
+                               adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
+                               adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
+                               max_pool1d, max_pool2d, max_pool3d)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "linear", "relu", "softmax", "softmin", "log_softmax", "dropout", "nll_loss",
            "cross_entropy", "mse_loss"]
