@@ -147,6 +147,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
 
 
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
+from ._norm_functional import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
 from ._pool_functional import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
                                adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
                                adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
