@@ -146,6 +146,11 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     return call(_mse, input, target, reduction=reduction)
 
 
+from ._act_functional import *  # noqa: E402,F401,F403
+from ._act_functional import (celu, elu, gelu, glu, hardshrink, hardsigmoid,  # noqa: E402,F401
+                              hardswish, hardtanh, leaky_relu, logsigmoid, mish, prelu, relu6,
+                              rrelu, selu, sigmoid, silu, softplus, softshrink, softsign, tanh,
+                              tanhshrink, threshold)
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
 from ._norm_functional import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
 from ._pool_functional import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """nn modules."""
-from .activation import LogSoftmax, ReLU, Softmax, Softmin
+from .activation import *  # noqa: F401,F403
+from .activation import ACTIVATIONS
 from .conv import Conv1d, Conv2d, Conv3d
 from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,  # noqa: F401
                             InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm)
@@ -11,8 +12,9 @@ from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 
-__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
-           "Identity", "Linear", "ReLU", "Softmax", "LogSoftmax", "Softmin", "MSELoss",
+__all__ = ACTIVATIONS + [
+           "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+           "Identity", "Linear", "MSELoss",
            "NLLLoss", "CrossEntropyLoss", "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
            "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "BatchNorm1d",
