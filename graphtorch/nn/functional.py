@@ -152,6 +152,8 @@ from ._act_functional import (celu, elu, gelu, glu, hardshrink, hardsigmoid,  # 
                               rrelu, selu, sigmoid, silu, softplus, softshrink, softsign, tanh,
                               tanhshrink, threshold)
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
+from ._misc_functional import (alpha_dropout, dropout1d, dropout2d, dropout3d,  # noqa: E402,F401
+                               embedding, feature_alpha_dropout, normalize, one_hot, pad)
 from ._norm_functional import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
 from ._pool_functional import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
                                adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
