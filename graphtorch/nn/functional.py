@@ -152,6 +152,12 @@ from ._act_functional import (celu, elu, gelu, glu, hardshrink, hardsigmoid,  # 
                               rrelu, selu, sigmoid, silu, softplus, softshrink, softsign, tanh,
                               tanhshrink, threshold)
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
+from ._loss_functional import (binary_cross_entropy,  # noqa: E402,F401
+                               binary_cross_entropy_with_logits, bilinear, cosine_embedding_loss,
+                               cosine_similarity, gaussian_nll_loss, hinge_embedding_loss,
+                               huber_loss, kl_div, l1_loss, margin_ranking_loss,
+                               multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
+                               smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
 from ._misc_functional import (alpha_dropout, dropout1d, dropout2d, dropout3d,  # noqa: E402,F401
                                embedding, feature_alpha_dropout, normalize, one_hot, pad)
 from ._norm_functional import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
