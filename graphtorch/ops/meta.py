@@ -59,7 +59,7 @@ def broadcast_shapes(*shapes, op: str = "") -> tuple:
                 a, b = (shapes[0], s) if len(shapes) >= 2 else (s, s)
                 raise RuntimeError(
                     f"The size of tensor a ({cur}) must match the size of tensor b ({d}) at "
-                    f"non-singleton dimension {i}" + (f" (in {op})" if op else ""))
+                    f"non-singleton dimension {j}" + (f" (in {op})" if op else ""))
     return tuple(out)
 
 

@@ -19,7 +19,8 @@ def sum_dtype(dt: D.dtype, dtype=None) -> D.dtype:
 def _norm_dims(dim, ndim):
     if dim is None or dim == () or dim == []:
         return None
-    return wrap_dims(dim, ndim, "sum")
+    axes = wrap_dims(dim, ndim, "sum")
+    return None if ndim == 0 else axes  # torch allows dim=0 / -1 on a 0-dim tensor
 
 
 def _sum_kernel(xp, x, dim=None, keepdim=False, dtype=None):
