@@ -1,7 +1,11 @@
-"""Tensor creation: tensor, as_tensor, from_numpy, zeros/ones/empty/full (and _like), arange."""
+"""Tensor creation: tensor, as_tensor, asarray, from_numpy, zeros/ones/empty/full (and _like),
+empty_strided, scalar_tensor, arange/range/linspace/logspace, eye, complex, polar."""
 from __future__ import annotations
 
+import builtins
+import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -11,111 +15,231 @@ from ..ops import dtypes as D
 from ._bind import torch_function
 from ._util import size_args
 
-
-def _leaf_dtype(data):
-    """The dtype torch.tensor infers for (nested) Python data."""
-    cat = -1
-    np_dt = None
-    stack = [data]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, Tensor):
-            if x.numel() != 1 and x.ndim != 0 and not isinstance(data, Tensor):
-                pass
-            np_dt = x._dtype if np_dt is None else D.promote_types(np_dt, x._dtype)
-        elif isinstance(x, np.ndarray):
-            d = D.from_numpy_dtype(x.dtype)
-            np_dt = d if np_dt is None else D.promote_types(np_dt, d)
-        elif isinstance(x, np.generic):
-            d = D.from_numpy_dtype(x.dtype)
-            np_dt = d if np_dt is None else D.promote_types(np_dt, d)
-        elif isinstance(x, bool):
-            cat = max(cat, 0)
-        elif isinstance(x, numbers.Integral):
-            cat = max(cat, 1)
-        elif isinstance(x, numbers.Real):
-            cat = max(cat, 2)
-        elif isinstance(x, numbers.Complex):
-            cat = max(cat, 3)
-        else:
-            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
-    py = {0: D.bool, 1: D.int64, 2: D.get_default_dtype(), 3: D.default_complex()}.get(cat)
-    if np_dt is None:
-        return py or D.get_default_dtype()
-    if py is None:
-        return np_dt
-    return py if py.category > np_dt.category else np_dt
+_PY_DTYPES = {builtins.float: D.float64, builtins.int: D.int64, builtins.bool: D.bool,
+              builtins.complex: D.complex128}
 
 
-def _to_array(data, dtype: D.dtype):
-    if isinstance(data, Tensor):
-        return np.array(data._data, dtype=dtype.np, copy=True)
-    if isinstance(data, (list, tuple)):
-        data = _flatten_tensors(data)
-        _check_ragged(data)
+def _dt(dtype):
+    """Accept torch dtypes and the Python types torch also takes (dtype=float -> float64)."""
+    if dtype is None or isinstance(dtype, D.dtype):
+        return dtype
+    if dtype in _PY_DTYPES:
+        return _PY_DTYPES[dtype]
+    raise TypeError(f"dtype must be torch.dtype, not {type(dtype).__name__}")
+
+
+# ------------------------------------------------------------------ nested data -> array
+def _is_seq(x) -> bool:
+    if isinstance(x, (list, tuple, builtins.range)):
+        return True
+    return isinstance(x, (np.ndarray, Tensor)) and x.ndim > 0
+
+
+def _leaf_dtype(x):
+    """The dtype torch.tensor gives one scalar leaf (Python number, numpy scalar, 0-d array)."""
+    if isinstance(x, Tensor):
+        return x._dtype
+    if isinstance(x, (np.ndarray, np.generic)):
+        return D.from_numpy_dtype(x.dtype)
+    if isinstance(x, builtins.bool):
+        return D.bool
+    if isinstance(x, numbers.Integral):
+        if not -(1 << 63) <= x < (1 << 63):
+            raise ValueError("Overflow when unpacking long long")
+        return D.int64
+    if isinstance(x, numbers.Real):
+        return D.get_default_dtype()
+    if isinstance(x, numbers.Complex):
+        return D.default_complex()
+    if x is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+
+
+def _shape_of(data) -> tuple:
+    shape, x = [], data
+    while _is_seq(x):
+        if isinstance(x, (np.ndarray, Tensor)):
+            return tuple(shape) + tuple(x.shape)
+        shape.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+    return tuple(shape)
+
+
+def _scan(x, shape, d, dts):
+    """Check ``x`` against ``shape`` from dim ``d`` (torch's ragged errors) and collect dtypes;
+    returns nested Python lists of scalars."""
+    if isinstance(x, (np.ndarray, Tensor)) and x.ndim:
+        if tuple(x.shape) != shape[d:]:
+            if isinstance(x, Tensor) and d == len(shape):
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            raise ValueError(f"expected sequence of length {shape[d]} at dim {d} "
+                             f"(got {x.shape[0]})")
+        dts.append(_leaf_dtype(x))
+        return _host_list(x)
+    if d == len(shape):
+        if _is_seq(x):
+            raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+        dts.append(_leaf_dtype(x))
+        if isinstance(x, Tensor):
+            return x.item()
+        return x.item() if isinstance(x, (np.ndarray, np.generic)) else x
+    if not _is_seq(x):
+        raise TypeError("not a sequence")
+    if len(x) != shape[d]:
+        raise ValueError(f"expected sequence of length {shape[d]} at dim {d} (got {len(x)})")
+    return [_scan(e, shape, d + 1, dts) for e in x]
+
+
+def _host_list(x):
+    a = x._data if isinstance(x, Tensor) else x
+    if type(a) is not np.ndarray and not isinstance(a, np.ndarray):
+        a = a.get()
+    if a.dtype == D.bfloat16.np:
+        a = a.astype(np.float32)
+    return a.tolist()
+
+
+def _from_python(py, target: D.dtype) -> np.ndarray:
+    """Convert nested Python scalars to ``target`` with torch's overflow rules."""
     try:
-        return np.array(data, dtype=dtype.np)
+        arr = np.array(py)
     except OverflowError:
-        raise RuntimeError(f"value cannot be converted to type {dtype.name} without "
-                           "overflow") from None
+        arr = np.array(py, dtype=object)
+    if arr.dtype == object:  # ints beyond int64 (allowed only for uint64-like values)
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    if target.category == D._BOOL:
+        return arr != 0
+    if target.category == D._INT:
+        if arr.dtype.kind == "c":
+            arr = arr.real
+        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            raise RuntimeError(f"value cannot be converted to type {target.name} without "
+                               "overflow")
+        info = np.iinfo(target.np)
+        lo = -128 if target is D.uint8 else info.min  # torch wraps small negatives for uint8
+        if arr.size and (arr.min() < lo or arr.max() > info.max):
+            raise RuntimeError(f"value cannot be converted to type {target.name} without "
+                               "overflow")
+        return arr.astype(np.int64).astype(target.np) if arr.dtype.kind != "f" else \
+            np.trunc(arr).astype(np.int64).astype(target.np)
+    if target.category == D._FLOAT and arr.dtype.kind == "c":
+        arr = arr.real
+    return arr.astype(target.np)
 
 
-def _flatten_tensors(data):
+def _array_from_data(data, dtype):
+    """(numpy array, dtype) for torch.tensor's ``data``."""
+    if isinstance(data, np.ndarray):
+        _check_numpy(data)
+        dt = dtype or D.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=dt.np, copy=True), dt
     if isinstance(data, Tensor):
-        if data.ndim:
-            return [_flatten_tensors(x) for x in data.unbind(0)] if data.numel() != 1 \
-                else data._data.reshape(data.shape).tolist()
-        return data.item()
-    if isinstance(data, (list, tuple)):
-        return [_flatten_tensors(x) for x in data]
-    return data
+        dt = dtype or data._dtype
+        return np.array(_host(data._data), dtype=dt.np, copy=True), dt
+    shape = _shape_of(data)
+    dts: list = []
+    py = _scan(data, shape, 0, dts)
+    inferred = None
+    for d in dts:
+        inferred = d if inferred is None else D.promote_types(inferred, d)
+    dt = dtype or inferred or D.get_default_dtype()
+    if not dts:
+        return np.zeros(shape, dtype=dt.np), dt
+    if any(isinstance(d, D.dtype) and d is D.bfloat16 for d in dts) and dt is D.bfloat16:
+        return np.array(py, dtype=np.float32).astype(dt.np), dt
+    return _from_python(py, dt).reshape(shape), dt
 
 
-def _check_ragged(data):
-    def shape_of(x):
-        if isinstance(x, (list, tuple)):
-            subs = [shape_of(e) for e in x]
-            if subs and any(s != subs[0] for s in subs):
-                raise ValueError(f"expected sequence of length {len(subs[0]) and subs[0][0]} at "
-                                 f"dim 1 (got {subs[1][0] if len(subs) > 1 and subs[1] else 0})")
-            return (len(x),) + (subs[0] if subs else ())
-        return ()
-    shape_of(data)
+def _host(a):
+    return a if isinstance(a, np.ndarray) else a.get()
+
+
+def _check_numpy(a):
+    if any(s < 0 for s in a.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
 
 
 def _finish(arr, requires_grad=False, device=None):
-    if device is not None and as_device(device).type != "cpu":
-        from ..eager.device import xp_for
-        arr = xp_for(as_device(device)).asarray(arr)
+    """Wrap a fresh host array as a leaf tensor on ``device`` (requires_grad checked)."""
+    dev = as_device(device) if device is not None else None
+    if dev is not None and dev.type != "cpu":
+        from ..eager.transfer import move_array
+        arr = move_array(arr, dev)
     t = wrap(arr)
     if requires_grad:
-        t.requires_grad_(True)
+        if t._dtype.category < D._FLOAT:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
     return t
 
 
 @torch_function
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor copying ``data`` (a number, nested list/tuple, numpy array or tensor)."""
+    """A new tensor copying ``data`` (a number, nested list/tuple, numpy array or tensor).
+
+    The dtype is inferred from the data when not given: bools -> bool, ints -> int64, floats ->
+    the default dtype, numpy scalars/arrays and tensors keep theirs, mixed leaves promote."""
     if isinstance(data, Tensor):
-        import warnings
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                       "requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
-    dt = dtype or _leaf_dtype(data)
-    return _finish(_to_array(data, dt), requires_grad, device)
+    arr, _ = _array_from_data(data, _dt(dtype))
+    return _finish(arr, requires_grad, device)
 
 
 @torch_function
 def as_tensor(data, dtype=None, device=None):
     """Convert ``data`` to a tensor, sharing memory with a numpy array or tensor when possible."""
+    dtype = _dt(dtype)
     if isinstance(data, Tensor):
-        return data if dtype in (None, data._dtype) else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype):
-        return from_numpy(data)
+        out = data if dtype in (None, data._dtype) else data.to(dtype)
+        return out if device is None or as_device(device) == out.device else out.to(device)
+    if isinstance(data, np.ndarray) and (device is None or as_device(device).type == "cpu"):
+        t = from_numpy(data)
+        return t if dtype in (None, t._dtype) else t.to(dtype)
     return tensor(data, dtype=dtype, device=device)
+
+
+@torch_function
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """Convert ``obj`` to a tensor; shares memory unless ``copy=True`` or a conversion is needed
+    (``copy=False`` makes a needed copy an error)."""
+    dtype = _dt(dtype)
+    if isinstance(obj, Tensor):
+        out = obj
+        if dtype is not None and dtype is not obj._dtype:
+            if copy is False:
+                raise ValueError(f"can't alias tensor with dtype '{D.SCALAR_NAMES[obj._dtype]}' "
+                                 f"into dtype '{D.SCALAR_NAMES[dtype]}'.")
+            out = obj.to(dtype)
+        elif copy:
+            out = obj.detach().clone()
+        if device is not None and as_device(device) != out.device:
+            out = out.to(device)
+    elif isinstance(obj, (np.ndarray, np.generic)) or hasattr(obj, "__array_interface__"):
+        a = np.asarray(obj)
+        if copy or (dtype is not None and dtype.np != a.dtype) or any(s < 0 for s in a.strides):
+            if copy is False:
+                raise ValueError("can't alias ndarray into a tensor without a copy.")
+            out = tensor(np.ascontiguousarray(a), dtype=dtype, device=device)
+        else:
+            out = from_numpy(a if a.ndim or isinstance(obj, np.ndarray) else a.copy())
+            if device is not None:
+                out = out.to(device)
+    else:
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        out = tensor(obj, dtype=dtype, device=device)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
 
 
 @torch_function
@@ -123,10 +247,7 @@ def from_numpy(ndarray) -> Tensor:
     """A tensor sharing memory with numpy array ``ndarray``."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if any(s < 0 for s in ndarray.strides):
-        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
-                         "with negative strides are not currently supported. (You can probably "
-                         "work around this by making a copy of your array  with array.copy().) ")
+    _check_numpy(ndarray)
     D.from_numpy_dtype(ndarray.dtype)
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte "
@@ -134,89 +255,320 @@ def from_numpy(ndarray) -> Tensor:
     return wrap(ndarray)
 
 
-def _filled(fill, size, dtype, device, requires_grad, name):
+# ------------------------------------------------------------------ filled tensors
+def _shape(size, name):
     shape = size_args(size, name)
-    dt = dtype or (D.get_default_dtype() if not isinstance(fill, (bool, int)) or fill is None
-                   else D.get_default_dtype())
-    arr = np.empty(shape, dtype=dt.np) if fill is None else np.full(shape, fill, dtype=dt.np)
+    for d in shape:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: "
+                               f"[{', '.join(map(str, shape))}]")
+    return shape
+
+
+def _out(arr, out, dtype):
+    """Write a factory result into ``out=`` (resized silently, as factories do)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if dtype is not None and dtype is not out._dtype:
+        raise RuntimeError(f"dtype {D.SCALAR_NAMES[dtype]} does not match dtype of out "
+                           f"parameter ({D.SCALAR_NAMES[out._dtype]})")
+    if out._data.shape == arr.shape:
+        out._data[...] = arr
+    else:
+        out._data = arr.astype(out._dtype.np)
+    out._vc[0] += 1
+    return out
+
+
+def _make(arr_fn, dtype, out, device, requires_grad):
+    """Build with ``arr_fn(dtype)``; ``dtype`` defaults to out's dtype, then the default."""
+    dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else D.get_default_dtype())
+    arr = arr_fn(dt)
+    if out is not None:
+        return _out(arr, out, _dt(dtype))
     return _finish(arr, requires_grad, device)
+
+
+def _fill(value):
+    def make(shape):
+        return lambda dt: np.full(shape, value, dtype=dt.np) if value is not None else \
+            np.empty(shape, dtype=dt.np)
+    return make
 
 
 @torch_function
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of zeros of shape ``size``."""
-    return _filled(0, size, dtype, device, requires_grad, "zeros")
+    return _make(_fill(0)(_shape(size, "zeros")), dtype, out, device, requires_grad)
 
 
 @torch_function
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of ones of shape ``size``."""
-    return _filled(1, size, dtype, device, requires_grad, "ones")
+    return _make(_fill(1)(_shape(size, "ones")), dtype, out, device, requires_grad)
 
 
 @torch_function
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """An uninitialized tensor of shape ``size``."""
-    return _filled(None, size, dtype, device, requires_grad, "empty")
+    return _make(_fill(None)(_shape(size, "empty")), dtype, out, device, requires_grad)
+
+
+def _fill_dtype(v):
+    if isinstance(v, Tensor):
+        if v.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {v.ndim} dimensions.")
+        return v._dtype, v.item()
+    if isinstance(v, np.generic):
+        v = v.item()
+    return D.scalar_dtype(v), v
 
 
 @torch_function
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False):
-    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it)."""
-    if dtype is None:
-        dtype = D.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-    return _finish(np.full(size_args((size,), "full"), fill_value, dtype=dtype.np), requires_grad,
-                   device)
+    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it:
+    bool -> bool, int -> int64, float -> default dtype, complex -> default complex)."""
+    if not isinstance(size, (tuple, list)) and not (isinstance(size, Tensor) and size.ndim):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    inferred, value = _fill_dtype(fill_value)
+    if dtype is None and out is None:
+        dtype = inferred
+    return _make(_fill(value)(_shape((size,), "full")), dtype, out, device, requires_grad)
 
 
-def _like(fill, input, dtype, device, requires_grad):
-    dt = dtype or input._dtype
-    arr = np.empty(input._data.shape, dtype=dt.np) if fill is None else \
-        np.full(input._data.shape, fill, dtype=dt.np)
-    return _finish(arr, requires_grad, device)
+def _like(value, input, dtype, device, requires_grad):
+    dt = _dt(dtype) or input._dtype
+    dev = input.device if device is None else device
+    if isinstance(value, Tensor):
+        value = value.item()
+    arr = np.empty(input._data.shape, dtype=dt.np) if value is None else \
+        np.full(input._data.shape, value, dtype=dt.np)
+    return _finish(arr, requires_grad, dev)
 
 
 @torch_function
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
+    """Zeros with the shape (and by default dtype and device) of ``input``."""
     return _like(0, input, dtype, device, requires_grad)
 
 
 @torch_function
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    """Ones with the shape (and by default dtype and device) of ``input``."""
     return _like(1, input, dtype, device, requires_grad)
 
 
 @torch_function
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
+    """An uninitialized tensor with the shape of ``input``."""
     return _like(None, input, dtype, device, requires_grad)
 
 
 @torch_function
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    """``fill_value`` with the shape (and by default dtype and device) of ``input``."""
     return _like(fill_value, input, dtype, device, requires_grad)
 
 
 @torch_function
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """An uninitialized tensor with the given shape and strides (in elements)."""
+    shape, stride = _shape((size,), "empty_strided"), tuple(stride)
+    if len(shape) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    dt = _dt(dtype) or D.get_default_dtype()
+    n = 0 if 0 in shape else 1 + sum((s - 1) * st for s, st in zip(shape, stride))
+    buf = np.zeros(n, dtype=dt.np)
+    arr = np.lib.stride_tricks.as_strided(buf, shape, [st * dt.itemsize for st in stride],
+                                          writeable=True)
+    return _finish(arr, requires_grad, device)
+
+
+@torch_function
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """A 0-dim tensor holding ``s`` (default dtype: the default float dtype)."""
+    dt = _dt(dtype) or D.get_default_dtype()
+    v = s.item() if isinstance(s, Tensor) else s
+    return _finish(_from_python(v, dt).reshape(()), requires_grad, device)
+
+
+# ------------------------------------------------------------------ ranges and special tensors
+def _num(v, name="start"):
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise RuntimeError(f"a Tensor with {v.numel()} elements cannot be converted to "
+                               "Scalar")
+        return v.item(), v._dtype
+    if isinstance(v, np.generic):
+        v = v.item()
+    return v, D.scalar_dtype(v)
+
+
+def _range_dtype(dts):
+    return D.get_default_dtype() if any(d.category >= D._FLOAT for d in dts) else D.int64
+
+
+@torch_function
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
-    """Values from ``start`` to ``end`` (exclusive) by ``step``."""
+    """Values from ``start`` to ``end`` (exclusive) by ``step``: ``ceil((end - start) / step)``
+    elements, computed in double precision as PyTorch does."""
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
-    import math
-    n = max(math.ceil((vals[1] - vals[0]) / vals[2]), 0)
-    arr = (vals[0] + np.arange(n, dtype=np.float64 if dtype.category >= D._FLOAT else np.int64)
-           * vals[2]).astype(dtype.np)
+    (s, ds), (e, de), (st, dst) = _num(start), _num(end), _num(step)
+    dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else _range_dtype((ds, de, dst)))
+    if dt is D.bool:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if dt.category == D._INT:  # integral results: the bounds are truncated first, as in torch
+        s, e, st = int(s), int(e), int(st)
+    n = _range_len(s, e, st, math.ceil)
+    if dt.category == D._INT:
+        arr = (int(s) + np.arange(n, dtype=np.int64) * int(st)).astype(dt.np)
+    else:
+        arr = (s + np.arange(n, dtype=np.float64) * st).astype(dt.np)
+    if out is not None:
+        return _out(arr, out, _dt(dtype))
     return _finish(arr, requires_grad, device)
+
+
+def _range_len(s, e, st, rounding):
+    if st == 0:
+        raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(v) for v in (s, e)):
+        raise RuntimeError(f"unsupported range: {s} -> {e}")
+    if (e - s) * st < 0 and e != s:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = rounding((float(e) - float(s)) / float(st))
+    if n > 2 ** 48:
+        raise RuntimeError(f"invalid size, possible overflow?")
+    return max(int(n), 0)
+
+
+@torch_function
+def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False):  # noqa: A001 - torch.range
+    """Deprecated: values from ``start`` to ``end`` inclusive (use arange)."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    (s, _), (e, _), (st, _) = _num(start), _num(end), _num(step)
+    dt = _dt(dtype) or D.get_default_dtype()
+    n = _range_len(s, e, st, math.floor) + 1
+    work = np.int64 if dt.category == D._INT else np.float64
+    arr = (s + np.arange(n, dtype=work) * st).astype(dt.np)
+    return _make(lambda _: arr, dtype, out, device, requires_grad)
+
+
+def _linspace_array(s, e, steps, dt):
+    """PyTorch's symmetric linspace: the first half steps up from start, the second down from end
+    (so both ends are exact); computed in the output precision for floats."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    cplx = isinstance(s, builtins.complex) or isinstance(e, builtins.complex) or \
+        dt.category == D._COMPLEX
+    work = dt.np if dt.category >= D._FLOAT and dt.itemsize >= 4 else \
+        (np.complex128 if cplx else np.float64 if dt.category != D._FLOAT else np.float32)
+    if steps == 0:
+        return np.empty((0,), dt.np)
+    if steps == 1:
+        return np.full((1,), s, dtype=work).astype(dt.np)
+    s_, e_ = np.asarray(s, work), np.asarray(e, work)
+    step = (e_ - s_) / np.asarray(steps - 1, work)
+    i = np.arange(steps)
+    half = steps // 2
+    out = np.where(i < half, s_ + step * i.astype(work),
+                   e_ - step * (steps - 1 - i).astype(work)).astype(work)
+    if dt.category == D._INT:
+        return np.trunc(out.real).astype(dt.np)
+    return out.astype(dt.np)
+
+
+def _space_dtype(dtype, s, e, ds, de):
+    dt = _dt(dtype)
+    if dt is not None:
+        return dt
+    if ds.category == D._COMPLEX or de.category == D._COMPLEX:
+        return D.default_complex()
+    return D.get_default_dtype()
+
+
+@torch_function
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
+    (s, ds), (e, de) = _num(start), _num(end)
+    dt = _space_dtype(dtype if out is None else dtype or out._dtype, s, e, ds, de)
+    return _make(lambda _: _linspace_array(s, e, int(steps), dt), dt, out, device,
+                 requires_grad)
+
+
+@torch_function
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``steps`` values ``base ** x`` for x evenly spaced from ``start`` to ``end``."""
+    (s, ds), (e, de) = _num(start), _num(end)
+    dt = _space_dtype(dtype if out is None else dtype or out._dtype, s, e, ds, de)
+    work = D.complex128 if dt.category == D._COMPLEX else D.float64
+    exps = _linspace_array(s, e, int(steps), work)
+    vals = np.power(np.asarray(base, work.np), exps)
+    arr = np.trunc(vals).astype(dt.np) if dt.category == D._INT else vals.astype(dt.np)
+    return _make(lambda _: arr, dt, out, device, requires_grad)
+
+
+@torch_function
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A 2-D tensor with ones on the diagonal (``n`` rows, ``m`` columns, default ``n``)."""
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    return _make(lambda dt: np.eye(n, n if m is None else m, dtype=dt.np), dtype, out, device,
+                 requires_grad)
+
+
+def _complex_args(a, b, second="second"):
+    for t in (a, b):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element of argument, got {type(t).__name__}")
+    if a._dtype not in (D.float16, D.float32, D.float64) or \
+            b._dtype not in (D.float16, D.float32, D.float64):
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{D.SCALAR_NAMES[a._dtype]} and {D.SCALAR_NAMES[b._dtype]}")
+    if a._dtype is not b._dtype:
+        raise RuntimeError(f"Expected object of scalar type {D.SCALAR_NAMES[a._dtype]} but got "
+                           f"scalar type {D.SCALAR_NAMES[b._dtype]} for {second} argument")
+    if a._dtype is D.float16:
+        raise RuntimeError("complex32 (ComplexHalf) tensors are not supported by graphtorch")
+    from ..ops.meta import broadcast_shapes
+    broadcast_shapes(a._data.shape, b._data.shape)
+    return a._dtype.to_complex()
+
+
+@torch_function
+def complex(real, imag, *, out=None):  # noqa: A001 - torch.complex
+    """A complex tensor ``real + imag * 1j`` (float inputs of the same dtype)."""
+    dt = _complex_args(real, imag)
+    arr = (_host(real._data) + 1j * _host(imag._data)).astype(dt.np)
+    return _finish(arr) if out is None else _out(arr, out, None)
+
+
+@torch_function
+def polar(abs, angle, *, out=None):  # noqa: A002 - torch's parameter name
+    """A complex tensor with modulus ``abs`` and argument ``angle``."""
+    dt = _complex_args(abs, angle)
+    r, th = _host(abs._data), _host(angle._data)
+    arr = (r * np.cos(th) + 1j * (r * np.sin(th))).astype(dt.np)
+    return _finish(arr) if out is None else _out(arr, out, None)
