@@ -151,6 +151,8 @@ from ._act_functional import (celu, elu, gelu, glu, hardshrink, hardsigmoid,  # 
                               hardswish, hardtanh, leaky_relu, logsigmoid, mish, prelu, relu6,
                               rrelu, selu, sigmoid, silu, softplus, softshrink, softsign, tanh,
                               tanhshrink, threshold)
+from ._attention_functional import (multi_head_attention_forward,  # noqa: E402,F401
+                                    scaled_dot_product_attention)
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
 from ._loss_functional import (binary_cross_entropy,  # noqa: E402,F401
                                binary_cross_entropy_with_logits, bilinear, cosine_embedding_loss,
