@@ -175,3 +175,19 @@ def bilinear(input1, input2, weight, bias=None):
     out = input1.unsqueeze(-2).unsqueeze(-2).matmul(weight).matmul(
         input2.unsqueeze(-2).unsqueeze(-1)).squeeze(-1).squeeze(-1)
     return out + bias if bias is not None else out
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist temporal classification loss over (T, N, C) log-probabilities."""
+    from ..eager.tensor import Tensor
+    from ..api.creation import tensor
+    il = input_lengths if isinstance(input_lengths, Tensor) else tensor(list(input_lengths))
+    tl = target_lengths if isinstance(target_lengths, Tensor) else tensor(list(target_lengths))
+    unbatched = log_probs.dim() == 2
+    if unbatched:
+        log_probs, targets = log_probs.unsqueeze(1), targets.unsqueeze(0)
+        il, tl = il.reshape(1), tl.reshape(1)
+    out = call(R.get("ctc_loss"), log_probs, targets, il, tl, blank=blank, reduction=reduction,
+               zero_infinity=zero_infinity)
+    return out.squeeze(0) if unbatched and reduction == "none" else out

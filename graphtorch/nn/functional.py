@@ -155,7 +155,7 @@ from ._attention_functional import (multi_head_attention_forward,  # noqa: E402,
                                     scaled_dot_product_attention)
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
 from ._loss_functional import (binary_cross_entropy,  # noqa: E402,F401
-                               binary_cross_entropy_with_logits, bilinear, cosine_embedding_loss,
+                               binary_cross_entropy_with_logits, bilinear, cosine_embedding_loss, ctc_loss,
                                cosine_similarity, gaussian_nll_loss, hinge_embedding_loss,
                                huber_loss, kl_div, l1_loss, margin_ranking_loss,
                                multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,

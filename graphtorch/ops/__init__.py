@@ -2,7 +2,7 @@
 from . import (arith, binary_math, compare, conversion, fft, indexing, linalg,  # noqa: F401
                linalg_decomp, random, reduction, reduction_order, reduction_scan,
                reduction_stats, shape, shape_join, shape_views, special, unary_math)
-from . import (nn_activation, nn_conv, nn_embedding, nn_linear, nn_loss,  # noqa: F401,E402
+from . import (nn_activation, nn_conv, nn_ctc, nn_embedding, nn_linear, nn_loss,  # noqa: F401,E402
                nn_loss_pointwise, nn_norm, nn_pool, nn_softmax)
 from .registry import OpDef, Sample, all_ops, get, register
 

@@ -176,6 +176,18 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
                                               reduction=self.reduction)
 
 
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return LF.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                           self.reduction, self.zero_infinity)
+
+
 class CosineSimilarity(Module):
     def __init__(self, dim: int = 1, eps: float = 1e-8):
         super().__init__()
@@ -197,5 +209,5 @@ class PairwiseDistance(Module):
 LOSSES = ["MSELoss", "L1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
           "SmoothL1Loss", "HuberLoss", "SoftMarginLoss", "KLDivLoss", "PoissonNLLLoss",
           "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
-          "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CosineSimilarity",
+          "TripletMarginLoss", "MultiLabelSoftMarginLoss", "CTCLoss", "CosineSimilarity",
           "PairwiseDistance"]
