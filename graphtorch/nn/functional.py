@@ -154,6 +154,8 @@ from ._act_functional import (celu, elu, gelu, glu, hardshrink, hardsigmoid,  # 
 from ._attention_functional import (multi_head_attention_forward,  # noqa: E402,F401
                                     scaled_dot_product_attention)
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
+from ._extra_functional import (embedding_bag, local_response_norm,  # noqa: E402,F401
+                                multi_margin_loss, multilabel_margin_loss, rms_norm)
 from ._loss_functional import (binary_cross_entropy,  # noqa: E402,F401
                                binary_cross_entropy_with_logits, bilinear, cosine_embedding_loss, ctc_loss,
                                cosine_similarity, gaussian_nll_loss, hinge_embedding_loss,
