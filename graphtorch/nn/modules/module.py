@@ -518,3 +518,13 @@ def _typename(v) -> str:
         return v.type()
     return type(v).__module__ + "." + type(v).__qualname__ if type(v).__module__ not in (
         "builtins",) else type(v).__name__
+
+
+def register_module_forward_pre_hook(hook):
+    """A forward pre-hook run for every Module call (before the module's own hooks)."""
+    return _Handle(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, always_call=False):
+    """A forward hook run for every Module call (before the module's own hooks)."""
+    return _Handle(_global_forward_hooks, hook)
