@@ -19,6 +19,9 @@ from .api import *  # noqa: F401,F403 - the torch namespace functions
 from . import autograd, fft, linalg, random, return_types, special, testing  # noqa: E402,F401
 from . import __config__, backends, cuda, distributed, functional, nn, optim  # noqa: E402,F401
 from .eager import printing as _tensor_str  # noqa: E402,F401 - torch._tensor_str.PRINT_OPTS
+from .serialization import (add_safe_globals, clear_safe_globals, get_safe_globals,  # noqa: E402
+                            load, safe_globals, save)
+from . import hub, multiprocessing, safetensors_io, serialization  # noqa: E402,F401
 from .eager.legacy import LEGACY_TYPES as _LEGACY  # noqa: E402
 
 globals().update(_LEGACY)  # torch.FloatTensor, torch.LongTensor, ...

@@ -1,0 +1,1 @@
+"""Internals of graphtorch.serialization: the zip container, the pickler and unpicklers."""
