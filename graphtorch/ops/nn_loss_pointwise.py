@@ -16,7 +16,7 @@ def _reduce(xp, loss, reduction, dtype):
     return xp.asarray(loss.sum() if reduction == "sum" else loss.mean(), dtype=dtype)
 
 
-def _loss_op(name, fn, dx, dt, grad_name, samples, n_extra=0, check=None):
+def _loss_op(name, fn, dx, dt, grad_name, samples, n_extra=0, check=None, dextra=()):
     def kernel(xp, x, t, *extra, reduction="mean", **a):
         _check_reduction(reduction)
         if check is not None:
@@ -39,7 +39,9 @@ def _loss_op(name, fn, dx, dt, grad_name, samples, n_extra=0, check=None):
         need = ctx.needs_input_grad
         gx = g * dx(x, t, *extra, **a) if need[0] else None
         gt = g * dt(x, t, *extra, **a) if dt is not None and len(need) > 1 and need[1] else None
-        return (gx, gt) + (None,) * len(extra)
+        ge = tuple(g * dextra[i](x, t, *extra, **a) if i < len(dextra) and need[2 + i] else None
+                   for i in range(len(extra)))
+        return (gx, gt) + ge
 
     return register(OpDef(name=name, kernel=kernel, meta=meta, vjp=vjp, samples=samples,
                           dtypes=S.FLOAT_DTYPES, grad_name=grad_name))
@@ -116,9 +118,13 @@ def _bce_dt(x, t, w=None):
     return d * w if w is not None else d
 
 
+def _bce_dw(x, t, w=None):
+    return -(t * x.log().clamp_min(-100) + (1 - t) * (1 - x).log().clamp_min(-100))
+
+
 binary_cross_entropy = _loss_op(
     "binary_cross_entropy", _bce, _bce_dx, _bce_dt, "BinaryCrossEntropyBackward0",
-    _pair_samples(0.1, 0.9, 0.0, 1.0), check=_bce_check)
+    _pair_samples(0.1, 0.9, 0.0, 1.0), check=_bce_check, dextra=(_bce_dw,))
 
 
 def _bce_logits(xp, x, t, w=None, pw=None):
@@ -146,9 +152,20 @@ def _bce_logits_samples(dt):
                            S.array((3, 4), dt, 2, 0.5, 1.5), S.array((4,), dt, 3, 0.5, 2)), {})]
 
 
+def _bce_logits_dw(x, t, w=None, pw=None):
+    sp = x.sigmoid().log().neg()
+    return (1 - t) * x + (1 + (pw - 1) * t) * sp if pw is not None else (1 - t) * x + sp
+
+
+def _bce_logits_dpw(x, t, w=None, pw=None):
+    d = t * x.sigmoid().log().neg()
+    return d * w if w is not None else d
+
+
 binary_cross_entropy_with_logits = _loss_op(
     "binary_cross_entropy_with_logits", _bce_logits, _bce_logits_dx, _bce_logits_dt,
-    "BinaryCrossEntropyWithLogitsBackward0", _bce_logits_samples)
+    "BinaryCrossEntropyWithLogitsBackward0", _bce_logits_samples,
+    dextra=(_bce_logits_dw, _bce_logits_dpw))
 
 
 def _soft_margin(xp, x, t):
