@@ -103,7 +103,7 @@ def record(op, args, attrs, result):
     node._input_meta = tuple(metas)
     node._n_out = len(outs)
     node._seq = next(AG._seq)
-    node._pre_hooks = node._post_hooks = node._tensor_hooks = node.metadata = None
+    node._pre_hooks = node._post_hooks = node._tensor_hooks = node._metadata = None
     node.op = op
     node.attrs = attrs
     node._inputs = tuple(saved)
@@ -117,7 +117,7 @@ def record(op, args, attrs, result):
         node._output = None
     node._versions = versions
     if STATE.anomaly:
-        node.metadata = {"traceback_": AG.anomaly_traceback()}
+        node._metadata = {"traceback_": AG.anomaly_traceback()}
     nd = op.nondiff_outputs
     for i, o in enumerate(outs):
         if o._dtype.category >= D._FLOAT and i not in nd:

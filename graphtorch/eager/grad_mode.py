@@ -63,7 +63,16 @@ class _DecoratorContextManager:
         return wrapper
 
 
-class no_grad(_DecoratorContextManager):
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Also usable as a bare decorator (``@torch.no_grad`` without parentheses)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
     """Context manager / decorator that disables gradient recording.
 
     Example::
@@ -75,7 +84,7 @@ class no_grad(_DecoratorContextManager):
         False
     """
 
-    def __init__(self):
+    def __init__(self, orig_func=None):
         self.prev = False
 
     def __enter__(self):
@@ -86,7 +95,7 @@ class no_grad(_DecoratorContextManager):
         STATE.enabled = self.prev
 
 
-class enable_grad(_DecoratorContextManager):
+class enable_grad(_NoParamDecoratorContextManager):
     """Context manager / decorator that enables gradient recording (inside no_grad)."""
 
     def __enter__(self):
@@ -105,6 +114,10 @@ class set_grad_enabled(_DecoratorContextManager):
         self.prev = STATE.enabled
         self.mode = bool(mode)
         STATE.enabled = self.mode
+
+    def __call__(self, func):
+        STATE.enabled = self.prev  # as a decorator it must not change the mode at definition
+        return super().__call__(func)
 
     def clone(self):
         return self.__class__(self.mode)
