@@ -124,6 +124,10 @@ def record(op, args, attrs, result):
             o._requires_grad = True
             o.grad_fn = node
             o._output_nr = i
+    if op.view and type(result) is not tuple and result._base is not None:
+        # a later in-place write through another view of the same base must refresh this one
+        from .view_inplace import track_view
+        track_view(result)
     return node
 
 
