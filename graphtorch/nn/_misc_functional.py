@@ -36,10 +36,13 @@ def pad(input, pad, mode: str = "constant", value=None):
     if value is not None and value != 0:
         raise AssertionError(f'Padding mode "{mode}" doesn\'t take in value argument.')
     n = len(pad) // 2
-    if mode in ("reflect", "replicate", "circular") and not (input.dim() - 1 <= n + 1 + 1) \
-            and input.dim() < n + 1:
-        raise NotImplementedError(f"Only 2D, 3D, 4D, 5D padding with non-constant padding are "
-                                  f"supported for now")
+    if input.dim() not in (n + 1, n + 2) or n > 3:
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     out = input
     for i in range(n):
         dim = input.dim() - 1 - i

@@ -42,7 +42,9 @@ def _emb_vjp(ctx, g):
 def _emb_samples(dt):
     idx = np.array([[0, 2, 1], [3, 3, 0]], dtype=np.int64)
     return [Sample((S.array((4, 3), dt), idx), {}),
-            Sample((S.array((4, 3), dt), idx), {"padding_idx": 3}),
+            # padding_idx rows get no gradient by definition (as in PyTorch), so finite
+            # differences disagree there: checked for values only
+            Sample((S.array((4, 3), dt), idx), {"padding_idx": 3}, grad=False),
             Sample((S.array((5, 2), dt), np.array(4, dtype=np.int64)), {})]
 
 

@@ -84,7 +84,28 @@ def _nll_vjp(ctx, g):
         gx = gx.reshape(C)
     elif x.dim() > 2:
         gx = gx.reshape(tuple(t.shape) + (C,)).movedim(-1, 1)
-    return (gx, None, None)
+    gw = None
+    if w is not None and len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+        gw = _nll_weight_grad(x, C, onehot, mask, ww, g, red)
+    return (gx, None, gw)
+
+
+def _nll_weight_grad(x, C, onehot, mask, ww, g, red):
+    """d loss / d weight: each class collects -x[n, class] of the samples targeting it
+    (with the quotient rule for 'mean', whose denominator is the sum of the weights)."""
+    x2 = x.reshape(1, C) if x.dim() == 1 else x if x.dim() == 2 else \
+        x.movedim(1, -1).reshape(-1, C)
+    picked = (x2 * onehot).sum(1)
+    per = -picked * mask
+    onehot_f = onehot * 1.0
+    if red == "none":
+        return (onehot_f * (per * g.reshape(-1)).unsqueeze(1)).sum(0)
+    if red == "sum":
+        return (onehot_f * per.unsqueeze(1)).sum(0) * g
+    total, denom = (ww * per).sum(), ww.sum()
+    d_num = (onehot_f * per.unsqueeze(1)).sum(0)
+    d_den = (onehot_f * mask.unsqueeze(1)).sum(0)
+    return (d_num / denom - total / (denom * denom) * d_den) * g
 
 
 def _nll_samples(dt):

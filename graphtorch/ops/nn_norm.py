@@ -90,7 +90,13 @@ def _bn_vjp(ctx, g, _gm=None, _gi=None):
             gx = gxhat * invstd
     gw = (g * xhat).sum(axes) if len(need) > 1 and need[1] else None
     gb = g.sum(axes) if len(need) > 2 and need[2] else None
-    return (gx, gw, gb, None, None)
+    g_rm = g_rv = None
+    if not ctx.attrs.get("training", True):  # eval: y is affine in the running statistics
+        if len(need) > 3 and need[3]:
+            g_rm = -(gxhat * invstd).sum(axes)
+        if len(need) > 4 and need[4]:
+            g_rv = (gxhat * (x - mean) * invstd ** 3 * -0.5).sum(axes)
+    return (gx, gw, gb, g_rm, g_rv)
 
 
 def _bn_samples(dt):

@@ -119,7 +119,7 @@ def _max_bwd_vjp(ctx, gg):
     lead = gg.dim() - nd
     flat_g = gg.reshape(tuple(gg.shape[:lead]) + (-1,))
     picked = flat_g.gather(lead, idx.reshape(tuple(idx.shape[:lead]) + (-1,)))
-    return (picked.reshape(g.shape), None)
+    return (picked.reshape(ctx._input_meta[0][0]), None)
 
 
 def _max_samples(dt):

@@ -213,7 +213,8 @@ class RNNBase(Module):
 
     def _forward_packed(self, packed, hx):
         from ..utils.rnn import PackedSequence, pad_packed_sequence, pack_padded_sequence
-        padded, lengths = pad_packed_sequence(packed)
+        # work in the packed (length-sorted) order; hx and the final state are permuted
+        padded, lengths = pad_packed_sequence(PackedSequence(packed.data, packed.batch_sizes))
         self._batched = True
         hx = self._init_hidden(padded, hx)
         if packed.sorted_indices is not None and hx is not None:
@@ -273,10 +274,6 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", *args, **kwargs)
         self.__dict__["nonlinearity"] = nonlinearity
-
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
 
 
 class LSTM(RNNBase):
