@@ -128,20 +128,3 @@ def adaptive_avg_pool3d(input, output_size):
     return _adaptive(3, input, output_size, _avg_reduce, "adaptive_avg_pool3d")
 
 
-def _adaptive_max(nd, input, output_size, return_indices):
-    if return_indices:
-        raise NotImplementedError("adaptive max pooling with return_indices=True is not "
-                                  "implemented yet")
-    return _adaptive(nd, input, output_size, _max_reduce, f"adaptive_max_pool{nd}d")
-
-
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    return _adaptive_max(1, input, output_size, return_indices)
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    return _adaptive_max(2, input, output_size, return_indices)
-
-
-def adaptive_max_pool3d(input, output_size, return_indices=False):
-    return _adaptive_max(3, input, output_size, return_indices)

@@ -166,9 +166,16 @@ from ._misc_functional import (alpha_dropout, dropout1d, dropout2d, dropout3d,  
                                embedding, feature_alpha_dropout, normalize, one_hot, pad)
 from ._norm_functional import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
 from ._pool_functional import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
-                               adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
-                               adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
+                               adaptive_avg_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
                                max_pool1d, max_pool2d, max_pool3d)
+from ._spatial_functional import (  # noqa: E402,F401 - adaptive_max_pool* with return_indices
+    adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices, adaptive_max_pool3d, adaptive_max_pool3d_with_indices,
+    affine_grid, channel_shuffle, conv_transpose1d, conv_transpose2d, conv_transpose3d, fold,
+    fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d,
+    fractional_max_pool3d_with_indices, grid_sample, interpolate, lp_pool1d, lp_pool2d,
+    lp_pool3d, max_unpool1d, max_unpool2d, max_unpool3d, native_channel_shuffle, pixel_shuffle,
+    pixel_unshuffle, unfold, upsample, upsample_bilinear, upsample_nearest)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "linear", "relu", "softmax", "softmin", "log_softmax", "dropout", "nll_loss",
            "cross_entropy", "mse_loss"]

@@ -79,6 +79,7 @@ def _cols(xp, x, kshape, stride, padding, dilation, groups):
 
 
 def _conv_kernel(xp, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    _check_dtypes(x.dtype, w.dtype, None if b is None else b.dtype)
     nd = w.ndim - 2
     stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
     _check(x.shape, w.shape, stride, padding, dilation, groups)
@@ -95,12 +96,27 @@ def _conv_kernel(xp, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return y
 
 
+def _check_dtypes(x, w, b):
+    """PyTorch's messages for mixed dtypes (numpy dtypes or graphtorch dtypes)."""
+    x, w = D.from_numpy_dtype(x) if not isinstance(x, D.dtype) else x, \
+        D.from_numpy_dtype(w) if not isinstance(w, D.dtype) else w
+    if x is not w:
+        raise RuntimeError(f"expected scalar type {D.SCALAR_NAMES[x]} but found "
+                           f"{D.SCALAR_NAMES[w]}")
+    if b is not None:
+        b = D.from_numpy_dtype(b) if not isinstance(b, D.dtype) else b
+        if b is not x:
+            raise RuntimeError(f"Input type ({_C_NAMES.get(x, x.name)}) and bias type "
+                               f"({_C_NAMES.get(b, b.name)}) should be the same")
+
+
+_C_NAMES = {D.float32: "float", D.float64: "double", D.float16: "c10::Half",
+            D.bfloat16: "c10::BFloat16"}
+
+
 def _conv_meta(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     nd = len(w.shape) - 2
-    if x.dtype is not w.dtype or (b is not None and b.dtype is not x.dtype):
-        raise RuntimeError(f"Input type ({D.TYPE_NAMES[x.dtype].replace('Tensor', '')}) and "
-                           f"weight type ({D.TYPE_NAMES[w.dtype].replace('Tensor', '')}) should be "
-                           "the same")
+    _check_dtypes(x.dtype, w.dtype, None if b is None else b.dtype)
     outs = _check(tuple(x.shape), tuple(w.shape), _tup(stride, nd), _tup(padding, nd),
                   _tup(dilation, nd), groups, None if b is None else tuple(b.shape))
     return TensorSpec((x.shape[0], w.shape[0]) + outs, x.dtype, x.device)

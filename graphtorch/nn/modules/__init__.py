@@ -8,6 +8,8 @@ from .flatten import Flatten, Unflatten  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .extra import *  # noqa: F401,F403
 from .extra import EXTRA
+from .spatial import *  # noqa: F401,F403
+from .spatial import __all__ as SPATIAL
 from .transformer import (MultiheadAttention, Transformer, TransformerDecoder,  # noqa: F401
                           TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: F401
@@ -22,7 +24,7 @@ from .loss import *  # noqa: F401,F403
 from .loss import LOSSES
 from .module import Module
 
-__all__ = ACTIVATIONS + LOSSES + EXTRA + [
+__all__ = ACTIVATIONS + LOSSES + EXTRA + list(SPATIAL) + [
            "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear",
            "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",

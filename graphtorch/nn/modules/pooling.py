@@ -104,7 +104,8 @@ class _AdaptiveAvg(_AdaptivePool):
 
 class _AdaptiveMax(_AdaptivePool):
     def forward(self, input):
-        return PF._adaptive_max(self._nd, input, self.output_size, self.return_indices)
+        from .. import _spatial_pool_functional as SPF
+        return SPF._adaptive_max(self._nd, input, self.output_size, self.return_indices)
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvg):
