@@ -32,7 +32,7 @@ def view_strides(in_shape, in_strides, shape):
     if numel(in_shape) == 0 or numel(shape) == 0:
         return None
     if not in_shape:
-        return (0,) * len(shape)
+        return None  # a 0-dim tensor is contiguous: x.reshape(shape) is a view
     out = [0] * len(shape)
     view_d = len(shape) - 1
     base = in_strides[-1]
