@@ -149,6 +149,13 @@ def call_inplace(op, target: Tensor, *args, **attrs):
             if dt is not None and not D.can_cast(dt, target._dtype):
                 raise RuntimeError(f"result type {D.SCALAR_NAMES[dt]} can't be cast to the "
                                    f"desired output type {D.SCALAR_NAMES[target._dtype]}")
+            if op.ufunc is not None and not attrs and arrays[0] is target._data and \
+                    target._data.flags.writeable and _fits(arrays, target._data.shape):
+                getattr(np, op.ufunc)(*arrays, out=target._data)  # no temporary
+                target._vc[0] += 1
+                if HOOKS.tracer is not None:
+                    HOOKS.tracer.inplace(op, target, args, attrs)
+                return target
         out = op.kernel(np, *arrays, **attrs)
     except RuntimeError:
         raise
@@ -158,6 +165,16 @@ def call_inplace(op, target: Tensor, *args, **attrs):
     if HOOKS.tracer is not None:
         HOOKS.tracer.inplace(op, target, args, attrs)
     return target
+
+
+def _fits(arrays, shape) -> bool:
+    """Every operand broadcasts to ``shape`` without enlarging it."""
+    nd = len(shape)
+    for a in arrays[1:]:
+        s = a.shape
+        if len(s) > nd or any(x != 1 and x != y for x, y in zip(s[::-1], shape[::-1])):
+            return False
+    return True
 
 
 def _write(target, out):

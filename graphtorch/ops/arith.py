@@ -9,7 +9,7 @@ NUM = S.ALL_REAL + (S.D.complex64,)
 add = binary("add", lambda xp, a, b, alpha=1: xp.add(a, b) if alpha == 1 else a + b * alpha,
              lambda a, b, y, g: g,
              lambda a, b, y, g: g,
-             dtypes=NUM, save_inputs=(), doc="a + alpha * b")
+             dtypes=NUM, save_inputs=(), doc="a + alpha * b", ufunc="add")
 
 _SUB_BOOL = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
              "`^` or `logical_xor()` operator instead.")
@@ -22,7 +22,7 @@ def _sub_kernel(xp, a, b, alpha=1):
 
 
 sub = binary("sub", _sub_kernel, lambda a, b, y, g: g, lambda a, b, y, g: -g,
-             dtypes=S.NUMERIC + (S.D.float16, S.D.complex64), save_inputs=())
+             dtypes=S.NUMERIC + (S.D.float16, S.D.complex64), save_inputs=(), ufunc="subtract")
 
 def conj(x):
     """Complex conjugate of a Tensor (identity for real tensors and real numbers)."""
@@ -33,7 +33,7 @@ def conj(x):
 
 mul = binary("mul", lambda xp, a, b: xp.multiply(a, b),
              lambda a, b, y, g: g * conj(b),
-             lambda a, b, y, g: g * conj(a), dtypes=NUM)
+             lambda a, b, y, g: g * conj(a), dtypes=NUM, ufunc="multiply")
 
 div = binary("div", lambda xp, a, b: xp.true_divide(a, b),
              lambda a, b, y, g: g / b,

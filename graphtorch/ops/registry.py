@@ -48,6 +48,7 @@ class OpDef:
     num_outputs: int = 1
     nondiff_outputs: tuple = ()
     tags: frozenset = frozenset()
+    ufunc: Any = None  # a numpy ufunc computing the op: lets in-place calls write in place
     doc: str = ""
 
     def __post_init__(self):
