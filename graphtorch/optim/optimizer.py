@@ -241,6 +241,8 @@ def _cast(param, value, key):
         return value
     if isinstance(value, dict):
         return {k: _cast(param, v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):  # LBFGS keeps lists of tensors
+        return type(value)(_cast(param, v, None) for v in value)
     return value
 
 
