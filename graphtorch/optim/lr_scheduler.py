@@ -87,6 +87,20 @@ class LRScheduler:
     def _lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
 
+    def _update_lr(self, epoch=None):
+        """Step to ``epoch`` without the deprecation warning (SequentialLR's milestones use the
+        closed form where there is one, as PyTorch does)."""
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") \
+                else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = self._lrs()
+
 
 _LRScheduler = LRScheduler
 
@@ -174,6 +188,10 @@ class ConstantLR(LRScheduler):
             return self._lrs()
         return [lr * (1.0 / self.factor) for lr in self._lrs()]
 
+    def _get_closed_form_lr(self):
+        on = self.last_epoch >= self.total_iters
+        return [b * (self.factor + on * (1 - self.factor)) for b in self.base_lrs]
+
 
 class LinearLR(LRScheduler):
     """Linearly change the multiplicative factor from start_factor to end_factor."""
@@ -198,6 +216,11 @@ class LinearLR(LRScheduler):
         return [lr * (1.0 + d / (self.total_iters * self.start_factor +
                                  (self.last_epoch - 1) * d)) for lr in self._lrs()]
 
+    def _get_closed_form_lr(self):
+        return [b * (self.start_factor + (self.end_factor - self.start_factor) *
+                     min(self.total_iters, self.last_epoch) / self.total_iters)
+                for b in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """lr *= gamma every epoch."""
@@ -210,6 +233,9 @@ class ExponentialLR(LRScheduler):
         if self.last_epoch == 0:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
+
+    def _get_closed_form_lr(self):
+        return [b * self.gamma ** self.last_epoch for b in self.base_lrs]
 
 
 class PolynomialLR(LRScheduler):
@@ -225,6 +251,10 @@ class PolynomialLR(LRScheduler):
         f = ((1.0 - self.last_epoch / self.total_iters) /
              (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
         return [lr * f for lr in self._lrs()]
+
+    def _get_closed_form_lr(self):
+        f = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [b * f for b in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -245,6 +275,11 @@ class CosineAnnealingLR(LRScheduler):
                     for b, lr in zip(self.base_lrs, self._lrs())]
         return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) *
                 (lr - m) + m for lr in self._lrs()]
+
+    def _get_closed_form_lr(self):
+        return [self.eta_min + (b - self.eta_min) *
+                (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for b in self.base_lrs]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -329,7 +364,7 @@ class SequentialLR(LRScheduler):
         idx = bisect_right(self._milestones, self.last_epoch)
         s = self._schedulers[idx]
         if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            s.step(0)
+            s._update_lr(0)
         else:
             s.step()
         self._last_lr = s.get_last_lr()
@@ -413,89 +448,9 @@ class ReduceLROnPlateau:
         self.__dict__.update(state_dict)
 
 
-class OneCycleLR(LRScheduler):
-    """The 1cycle policy: warm up to max_lr, then anneal far below the initial lr."""
-
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
-        if total_steps is None:
-            if epochs is None or steps_per_epoch is None:
-                raise ValueError("You must define either total_steps OR (epochs AND "
-                                 "steps_per_epoch)")
-            total_steps = epochs * steps_per_epoch
-        if total_steps <= 0:
-            raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-        self.total_steps = total_steps
-        n = len(optimizer.param_groups)
-        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * n
-        if last_epoch == -1:
-            for lr, group in zip(max_lrs, optimizer.param_groups):
-                group["initial_lr"] = lr / div_factor
-                group["max_lr"] = lr
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-        p = float(pct_start * total_steps) - 1
-        if three_phase:
-            self._phases = [(p, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                            (float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr",
-                             "base_momentum", "max_momentum"),
-                            (total_steps - 1, "initial_lr", "min_lr", "max_momentum",
-                             "max_momentum")]
-        else:
-            self._phases = [(p, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                            (total_steps - 1, "max_lr", "min_lr", "base_momentum",
-                             "max_momentum")]
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
-                             f"{anneal_strategy}")
-        self._anneal = self._cos if anneal_strategy == "cos" else self._linear
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            self.use_beta1 = "betas" in optimizer.defaults
-            for group in optimizer.param_groups:
-                if last_epoch == -1:
-                    if self.use_beta1:
-                        group["betas"] = (max_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = max_momentum
-                    group["max_momentum"], group["base_momentum"] = max_momentum, base_momentum
-        super().__init__(optimizer, last_epoch)
-
-    @staticmethod
-    def _cos(start, end, pct):
-        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-
-    @staticmethod
-    def _linear(start, end, pct):
-        return (end - start) * pct + start
-
-    def get_lr(self):
-        step = self.last_epoch
-        if step > self.total_steps:
-            raise ValueError(f"Tried to step {step} times. The specified number of total steps "
-                             f"is {self.total_steps}")
-        lrs = []
-        for group in self.optimizer.param_groups:
-            start = 0.0
-            for i, (end, lr_s, lr_e, m_s, m_e) in enumerate(self._phases):
-                if step <= end or i == len(self._phases) - 1:
-                    pct = (step - start) / (end - start)
-                    lr = self._anneal(group[lr_s], group[lr_e], pct)
-                    mom = self._anneal(group[m_s], group[m_e], pct) if self.cycle_momentum \
-                        else None
-                    break
-                start = end
-            lrs.append(lr)
-            if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (mom, *group["betas"][1:])
-                else:
-                    group["momentum"] = mom
-        return lrs
-
-
-__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
+__all__ = ["CyclicLR", "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
            "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
            "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler",
            "ReduceLROnPlateau", "OneCycleLR"]
+
+from ._cyclic import CyclicLR, OneCycleLR  # noqa: E402 - they subclass LRScheduler

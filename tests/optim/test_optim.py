@@ -122,10 +122,16 @@ SCHEDULERS = [("StepLR", dict(step_size=3, gamma=0.5)),
               ("OneCycleLR", dict(max_lr=1.0, total_steps=30)),
               ("ReduceLROnPlateau", dict(patience=1)),
               ("LambdaLR", dict(lr_lambda=lambda e: 0.9 ** e)),
-              ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.95))]
+              ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.95)),
+              ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
+              ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5,
+                                mode="triangular2")),
+              ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range",
+                                gamma=0.9))]
 
 
-@pytest.mark.parametrize("name,kw", SCHEDULERS, ids=[s[0] for s in SCHEDULERS])
+@pytest.mark.parametrize("name,kw", SCHEDULERS, ids=[f"{s[0]}-{i}" for i, s in
+                                                     enumerate(SCHEDULERS)])
 def test_scheduler_lrs_match_torch(name, kw):
     torch = pytest.importorskip("torch")
     metric = name == "ReduceLROnPlateau"
@@ -133,3 +139,46 @@ def test_scheduler_lrs_match_torch(name, kw):
                        metric=metric)
     _, b = _trajectory(gt, "SGD", dict(lr=0.1, momentum=0.9), name, kw, steps=30, metric=metric)
     np.testing.assert_array_equal(b, a)
+
+
+def _composed(lib, kind, steps=20):
+    p = lib.nn.Parameter(lib.zeros(2))
+    opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+    S = lib.optim.lr_scheduler
+    if kind == "sequential":
+        sched = S.SequentialLR(opt, [S.LinearLR(opt, 0.1, total_iters=3),
+                                     S.ExponentialLR(opt, 0.9)], milestones=[3])
+    else:
+        sched = S.ChainedScheduler([S.ExponentialLR(opt, 0.9), S.StepLR(opt, 4, 0.5)])
+    out = []
+    for _ in range(steps):
+        p.grad = lib.ones(2)
+        opt.step()
+        sched.step()
+        out.append((opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("kind", ["sequential", "chained"])
+def test_composed_schedulers_match_torch(kind):
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(_composed(gt, kind), _composed(torch, kind), rtol=1e-12)
+
+
+def test_cyclic_momentum_matches_torch():
+    torch = pytest.importorskip("torch")
+    res = []
+    for lib in (torch, gt):
+        p = lib.nn.Parameter(lib.zeros(2))
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        s = lib.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=3)
+        row = []
+        for _ in range(10):
+            p.grad = lib.ones(2)
+            opt.step()
+            s.step()
+            row.append((s.get_last_lr()[0], opt.param_groups[0]["momentum"]))
+        res.append(np.array(row))
+    np.testing.assert_allclose(res[1], res[0], rtol=1e-12)
