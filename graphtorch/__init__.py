@@ -42,4 +42,21 @@ class layout:
 
 
 strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+
+
+class memory_format:
+    """A memory layout request (torch.contiguous_format, torch.preserve_format, ...)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
 __version__ = "0.1.0"

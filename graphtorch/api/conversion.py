@@ -76,14 +76,17 @@ def type_as(self, other):
 
 @both
 def clone(input, *, memory_format=None):
-    """A copy of ``input`` that stays in the autograd graph."""
+    """A copy of ``input`` that stays in the autograd graph (layout preserved unless
+    ``memory_format=torch.contiguous_format``)."""
+    if memory_format is not None and str(memory_format) == "torch.contiguous_format":
+        return call(_clone, input, memory_format="contiguous")
     return call(_clone, input)
 
 
 @tensor_method
 def contiguous(self, memory_format=None):
     """Self if already C-contiguous, else a contiguous copy."""
-    return self if self.is_contiguous() else call(_clone, self)
+    return self if self.is_contiguous() else call(_clone, self, memory_format="contiguous")
 
 
 @tensor_method

@@ -188,6 +188,13 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if unbatched:
         log_probs, targets = log_probs.unsqueeze(1), targets.unsqueeze(0)
         il, tl = il.reshape(1), tl.reshape(1)
-    out = call(R.get("ctc_loss"), log_probs, targets, il, tl, blank=blank, reduction=reduction,
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    # per-sample losses from the op; the reduction is ordinary ops, as in PyTorch
+    out = call(R.get("ctc_loss"), log_probs, targets, il, tl, blank=blank, reduction="none",
                zero_infinity=zero_infinity)
-    return out.squeeze(0) if unbatched and reduction == "none" else out
+    if reduction == "mean":
+        return (out / tl.clamp_min(1).to(out.dtype)).mean()
+    if reduction == "sum":
+        return out.sum()
+    return out.squeeze(0) if unbatched else out

@@ -149,8 +149,8 @@ def _alpha_dropout(input, p, training, feature):
     shape = (list(input.shape[:2]) + [1] * (input.dim() - 2)) if feature else list(input.shape)
     mask = input.new_empty(shape).bernoulli_(keep)
     a = (keep + _ALPHA ** 2 * keep * p) ** -0.5
-    b = -a * _ALPHA * p
-    return (input * mask + (-_ALPHA) * (1 - mask)) * a + b
+    # kept: x * a + alpha * a * p; dropped: -alpha * a * (1 - p)
+    return input * (mask * a) + (mask - 1) * (_ALPHA * a) + _ALPHA * a * p
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):

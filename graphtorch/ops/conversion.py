@@ -30,8 +30,13 @@ to_copy = register(OpDef(
                         Sample((S.array((2,), dt),), {"dtype": D.float32}, grad=False)],
     dtypes=S.FLOAT_DTYPES, doc="x converted to dtype (always a copy)"))
 
+def _clone_kernel(xp, x, memory_format=None):
+    # preserve_format keeps a dense tensor's layout (as PyTorch); contiguous_format is C order
+    return xp.array(x, copy=True, order="C" if memory_format == "contiguous" else "K")
+
+
 clone = register(OpDef(
-    name="clone", kernel=lambda xp, x, memory_format=None: xp.array(x, copy=True),
+    name="clone", kernel=_clone_kernel,
     meta=lambda x, memory_format=None: x, vjp=lambda ctx, g: (g,), save_inputs=(),
     samples=lambda dt: S.unary(dt), dtypes=S.ALL_REAL))
 
