@@ -425,7 +425,10 @@ def _init(t, arr):
 
 
 def wrap(arr) -> Tensor:
-    """A fresh (non-view, leaf) Tensor around array ``arr`` (numpy scalars become 0-dim)."""
+    """A fresh (non-view, leaf) Tensor around array ``arr`` (numpy scalars become 0-dim).
+
+    The field initialisation repeats ``_init`` inline on purpose: every op's output goes
+    through here, and the extra call would cost a few percent of eager dispatch."""
     if type(arr) is not _ndarray:
         arr = _as_array(arr)
     t = object.__new__(Tensor)

@@ -125,6 +125,13 @@ class InstanceNorm3d(_InstanceNorm):
     _dims = (4, 5)
 
 
+def _affine_params(module, affine, bias, shape, dtype):
+    """weight (ones) and bias (zeros) of ``shape`` when ``affine``; else registered as None."""
+    module.register_parameter("weight", Parameter(ones(shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(zeros(shape, dtype=dtype))
+                              if affine and bias else None)
+
+
 class LayerNorm(Module):
     """Layer normalization over the trailing ``normalized_shape`` dims."""
 
@@ -135,15 +142,7 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, elementwise_affine, bias, self.normalized_shape, dtype)
 
     def forward(self, input):
         return NF.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -163,15 +162,7 @@ class GroupNorm(Module):
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_params(self, affine, bias, (num_channels,), dtype)
 
     def forward(self, input):
         return NF.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
