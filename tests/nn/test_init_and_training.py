@@ -97,24 +97,24 @@ class MnistNet(gt.nn.Module):
         return gt.nn.functional.log_softmax(self.fc2(x), dim=1)
 
 
-@pytest.mark.parametrize("net,loss_fn,opt", [
-    (LeNet, gt.nn.CrossEntropyLoss(), lambda p: gt.optim.SGD(p, lr=0.05, momentum=0.9)),
-    (MnistNet, gt.nn.functional.nll_loss, lambda p: gt.optim.Adadelta(p, lr=1.0)),
+@pytest.mark.parametrize("net,loss_fn,opt,epochs", [
+    (LeNet, gt.nn.CrossEntropyLoss(), lambda p: gt.optim.SGD(p, lr=0.05, momentum=0.9), 30),
+    (MnistNet, gt.nn.functional.nll_loss, lambda p: gt.optim.Adadelta(p, lr=1.0), 12),
 ])
-def test_seed_networks_train(net, loss_fn, opt):
+def test_seed_networks_train(net, loss_fn, opt, epochs):
     gt.manual_seed(0)
     x, y = _blobs(n=128)
     model = net()
     optimizer = opt(model.parameters())
     losses = []
-    for epoch in range(12):
+    for epoch in range(epochs):
         for i in range(0, 128, 64):
             optimizer.zero_grad()
             loss = loss_fn(model(x[i:i + 64]), y[i:i + 64])
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-    assert np.mean(losses[-4:]) < 0.8 * np.mean(losses[:4]), losses
+    assert np.mean(losses[-4:]) < 0.5 * np.mean(losses[:4]), losses
 
 
 def test_lenet_training_trajectory_matches_torch():
