@@ -1,6 +1,7 @@
-"""N-d convolution (conv1d/2d/3d share one op): im2col through a strided window view and one
-BLAS matmul per group.  Its backward is two ops of its own (grad w.r.t. input, w.r.t. weight)
-whose derivatives are convolutions again, so double backward works as in PyTorch."""
+"""N-d convolution (conv1d/2d/3d share one op): im2col of a chunk of samples through a strided
+window view, then W @ cols GEMMs (batched over samples and groups) that land in NCHW.
+Its backward is two ops of its own (grad w.r.t. input, w.r.t. weight) whose derivatives are
+convolutions again, so double backward works as in PyTorch."""
 from __future__ import annotations
 
 import numpy as np
@@ -52,30 +53,44 @@ def _check(x_shape, w_shape, stride, padding, dilation, groups, bias_shape=None)
 
 
 def _windows(xp, x, kshape, stride, padding, dilation):
-    """(N, C, *out, *k) strided view of the zero-padded input."""
+    """(N, C, *k, *out) strided view of the zero-padded input: taps before output positions, so
+    a sample's view copies straight into its (C*prod(k), prod(out)) im2col matrix."""
     nd = len(kshape)
     if any(padding):
         x = xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
     outs = [out_size(x.shape[2 + i], kshape[i], stride[i], 0, dilation[i]) for i in range(nd)]
     st = x.strides
-    shape = x.shape[:2] + tuple(outs) + tuple(kshape)
-    strides = st[:2] + tuple(st[2 + i] * stride[i] for i in range(nd)) + \
-        tuple(st[2 + i] * dilation[i] for i in range(nd))
+    shape = x.shape[:2] + tuple(kshape) + tuple(outs)
+    strides = st[:2] + tuple(st[2 + i] * dilation[i] for i in range(nd)) + \
+        tuple(st[2 + i] * stride[i] for i in range(nd))
     return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=False), tuple(outs)
 
 
-def _cols(xp, x, kshape, stride, padding, dilation, groups):
-    """im2col: (groups, N*prod(out), C/groups*prod(k)) and the output spatial shape."""
-    win, outs = _windows(xp, x, kshape, stride, padding, dilation)
-    n, c = x.shape[:2]
-    nd = len(kshape)
-    cg = c // groups
-    # (N, G, Cg, *out, *k) -> (G, N, *out, Cg, *k)
-    win = win.reshape((n, groups, cg) + win.shape[2:])
-    perm = (1, 0) + tuple(range(3, 3 + nd)) + (2,) + tuple(range(3 + nd, 3 + 2 * nd))
-    cols = xp.ascontiguousarray(win.transpose(perm))
-    m = n * int(np.prod(outs)) if outs else n
-    return cols.reshape(groups, m, -1), outs
+# im2col runs on chunks of samples whose columns take about this many bytes: enough to amortise
+# the per-chunk Python work, little enough to stay in cache between the copy and the GEMM
+_CHUNK_BYTES = 4 << 20
+
+
+def _chunk(n, per_sample_bytes):
+    return max(1, min(n, _CHUNK_BYTES // max(1, per_sample_bytes)))
+
+
+def _work_dtype(dt):
+    """Dtype to compute in: half types accumulate in float32 (as PyTorch's CPU kernels do)
+    rather than through numpy's slow float16 matmul."""
+    return dt if dt in (np.float32, np.float64) else np.dtype(np.float32)
+
+
+def _im2col_chunks(xp, win):
+    """Yield (lo, hi, cols) with cols a reused contiguous (hi-lo, C, *k, *out) copy of
+    win[lo:hi], so that per-sample GEMMs see plain row-major matrices."""
+    n = win.shape[0]
+    step = _chunk(n, (win[0].size if n else 0) * win.itemsize)
+    buf = xp.empty((step,) + win.shape[1:], dtype=win.dtype)
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        buf[:hi - lo] = win[lo:hi]
+        yield lo, hi, buf[:hi - lo]
 
 
 def _conv_kernel(xp, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
@@ -83,17 +98,19 @@ def _conv_kernel(xp, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     nd = w.ndim - 2
     stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
     _check(x.shape, w.shape, stride, padding, dilation, groups)
-    cols, outs = _cols(xp, x, w.shape[2:], stride, padding, dilation, groups)
-    o = w.shape[0]
-    wm = w.reshape(groups, o // groups, -1)
-    y = xp.matmul(cols, wm.transpose(0, 2, 1))            # (G, N*out, O/G)
-    n = x.shape[0]
-    y = y.reshape((groups, n) + outs + (o // groups,))
-    perm = (1, 0, nd + 2) + tuple(range(2, 2 + nd))       # -> (N, G, O/G, *out)
-    y = xp.ascontiguousarray(y.transpose(perm)).reshape((n, o) + outs)
+    wt = _work_dtype(x.dtype)
+    win, outs = _windows(xp, x.astype(wt, copy=False), w.shape[2:], stride, padding, dilation)
+    n, o = x.shape[0], w.shape[0]
+    og, length = o // groups, int(np.prod(outs))
+    wm = w.astype(wt, copy=False).reshape(groups, og, -1)       # (G, O/G, Cg*prod(k))
+    y = xp.empty((n, o) + outs, dtype=wt)
+    # W (O/G x Cg*k) @ cols (Cg*k x out) per sample and group lands in NCHW: no transposes
+    for lo, hi, cols in _im2col_chunks(xp, win):
+        xp.matmul(wm, cols.reshape(hi - lo, groups, -1, length),
+                  out=y[lo:hi].reshape(hi - lo, groups, og, length))
     if b is not None:
-        y += b.reshape((1, o) + (1,) * nd)
-    return y
+        y += b.astype(wt, copy=False).reshape((1, o) + (1,) * nd)
+    return y.astype(x.dtype, copy=False)
 
 
 def _check_dtypes(x, w, b):
@@ -143,40 +160,49 @@ def _call(op, *args, **attrs):
 
 
 def _bwd_input_kernel(xp, g, w, input_shape, stride=1, padding=0, dilation=1, groups=1):
-    """col2im: scatter-add each kernel tap's contribution into the padded input gradient."""
+    """col2im: cols = W^T @ g per sample, then each kernel tap's (C, *out) block is added into
+    a strided slice of the padded input gradient (no transposed copies)."""
     nd = w.ndim - 2
     stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
     n, o = g.shape[:2]
-    outs = g.shape[2:]
+    outs, kshape = tuple(g.shape[2:]), tuple(w.shape[2:])
     c = input_shape[1]
-    cg, og = c // groups, o // groups
-    kshape = w.shape[2:]
-    gm = g.reshape((n, groups, og, -1)).transpose(1, 0, 3, 2).reshape(groups, -1, og)
-    wm = w.reshape(groups, og, -1)
-    cols = xp.matmul(gm, wm)                               # (G, N*out, Cg*prod(k))
-    cols = cols.reshape((groups, n) + tuple(outs) + (cg,) + tuple(kshape))
+    og, length = o // groups, int(np.prod(outs))
+    wt = _work_dtype(g.dtype)
+    wm = w.astype(wt, copy=False).reshape(groups, og, -1).transpose(0, 2, 1)  # (G, Cg*k, O/G)
+    gm = g.astype(wt, copy=False).reshape(n, groups, og, length)
     padded = tuple(input_shape[2 + i] + 2 * padding[i] for i in range(nd))
-    gx = xp.zeros((n, groups, cg) + padded, dtype=g.dtype)
-    for tap in np.ndindex(*kshape):
-        sl = tuple(slice(tap[i] * dilation[i], tap[i] * dilation[i] + stride[i] * outs[i],
-                         stride[i]) for i in range(nd))
-        contrib = cols[(slice(None),) * (2 + nd) + (slice(None),) + tap]   # (G, N, *out, Cg)
-        contrib = xp.moveaxis(contrib, -1, 2).transpose((1, 0, 2) + tuple(range(3, 3 + nd)))
-        gx[(slice(None), slice(None), slice(None)) + sl] += contrib
-    gx = gx.reshape((n, c) + padded)
+    gx = xp.zeros((n, c) + padded, dtype=wt)
+    step = _chunk(n, c * int(np.prod(kshape)) * length * np.dtype(wt).itemsize)
+    buf = xp.empty((step, groups, wm.shape[1], length), dtype=wt)
+    taps = [(tap, tuple(slice(tap[i] * dilation[i],
+                              tap[i] * dilation[i] + stride[i] * (outs[i] - 1) + 1, stride[i])
+                        for i in range(nd))) for tap in np.ndindex(*kshape)]
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        cols = xp.matmul(wm, gm[lo:hi], out=buf[:hi - lo]).reshape((hi - lo, c) + kshape + outs)
+        for tap, sl in taps:
+            gx[(slice(lo, hi), slice(None)) + sl] += cols[(slice(None), slice(None)) + tap]
     inner = tuple(slice(p, p + input_shape[2 + i]) for i, p in enumerate(padding))
-    return xp.ascontiguousarray(gx[(slice(None), slice(None)) + inner])
+    return xp.ascontiguousarray(gx[(slice(None), slice(None)) + inner]).astype(g.dtype,
+                                                                               copy=False)
 
 
 def _bwd_weight_kernel(xp, x, g, weight_shape, stride=1, padding=0, dilation=1, groups=1):
+    """Sum over samples of g (O/G x out) @ cols^T (out x Cg*k), per group."""
     nd = len(weight_shape) - 2
     stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
-    cols, outs = _cols(xp, x, weight_shape[2:], stride, padding, dilation, groups)
+    wt = _work_dtype(x.dtype)
+    win, outs = _windows(xp, x.astype(wt, copy=False), tuple(weight_shape[2:]), stride,
+                         padding, dilation)
     n, o = g.shape[:2]
-    og = o // groups
-    gm = g.reshape((n, groups, og, -1)).transpose(1, 2, 0, 3).reshape(groups, og, -1)
-    gw = xp.matmul(gm, cols)                               # (G, O/G, Cg*prod(k))
-    return gw.reshape(weight_shape)
+    og, length = o // groups, int(np.prod(outs))
+    gm = g.astype(wt, copy=False).reshape(n, groups, og, length)
+    gw = xp.zeros((groups, og, int(np.prod(weight_shape[1:]))), dtype=wt)
+    for lo, hi, cols in _im2col_chunks(xp, win):
+        cols = cols.reshape(hi - lo, groups, -1, length).transpose(0, 1, 3, 2)
+        gw += xp.matmul(gm[lo:hi], cols).sum(axis=0)
+    return gw.reshape(weight_shape).astype(x.dtype, copy=False)
 
 
 def _bwd_input_vjp(ctx, gg):

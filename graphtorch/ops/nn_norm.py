@@ -36,15 +36,18 @@ def _bn_kernel(xp, x, weight=None, bias=None, running_mean=None, running_var=Non
     if training:
         xa = _acc(xp, x)
         mean = xa.mean(axis=axes)
-        var = ((xa - shape(mean)) ** 2).mean(axis=axes)
+        xc = xa - shape(mean)
+        var = (xc * xc).mean(axis=axes)
     else:
         mean, var = _acc(xp, running_mean), _acc(xp, running_var)
-    xhat = (_acc(xp, x) - shape(mean)) * shape(1.0 / xp.sqrt(var + eps))
-    y = xhat
+        xc = _acc(xp, x) - shape(mean)
+    # fold 1/std and the weight into one per-channel scale: one full-size multiply
+    scale = 1.0 / xp.sqrt(var + eps)
     if weight is not None:
-        y = y * shape(weight)
+        scale = scale * weight
+    y = xc * shape(scale)
     if bias is not None:
-        y = y + shape(bias)
+        y += shape(bias)
     return y.astype(x.dtype), mean.astype(x.dtype), var.astype(x.dtype)
 
 
@@ -68,34 +71,40 @@ def _bn_meta(x, weight=None, bias=None, running_mean=None, running_var=None, tra
 def _bn_vjp(ctx, g, _gm=None, _gi=None):
     x, w = ctx.inputs[0], ctx.inputs[1] if len(ctx.inputs) > 1 else None
     eps = ctx.attrs.get("eps", 1e-5)
+    training = ctx.attrs.get("training", True)
     need = ctx.needs_input_grad
     axes = [0] + list(range(2, x.dim()))
     shape = [1, -1] + [1] * (x.dim() - 2)
-    if ctx.attrs.get("training", True):
-        mean = x.mean(axes, keepdim=True)
-        invstd = ((x - mean) ** 2).mean(axes, keepdim=True).add(eps).rsqrt()
+    if training:
+        xc = x - x.mean(axes, keepdim=True)
+        invstd = (xc * xc).mean(axes, keepdim=True).add(eps).rsqrt()
     else:
-        mean = ctx.inputs[3].reshape(shape)
+        xc = x - ctx.inputs[3].reshape(shape)
         invstd = ctx.inputs[4].add(eps).rsqrt().reshape(shape)
-    xhat = (x - mean) * invstd
-    gxhat = g * w.reshape(shape) if w is not None else g
+    # only per-channel sums of g and g*xc are needed: with them the weight/bias grads and the
+    # training-mode input grad g*s - xc*(s*invstd^2*sum(g*xc)/m) - s*sum(g)/m (s = w*invstd)
+    # take few full-size temporaries
+    want_gw = len(need) > 1 and need[1]
+    want_gb = len(need) > 2 and need[2]
+    g_sum = g.sum(axes) if (need[0] and training) or want_gb else None
+    gxc_sum = (g * xc).sum(axes) if (need[0] and training) or want_gw else None
+    scale = invstd if w is None else w.reshape(shape) * invstd
     gx = None
     if need[0]:
-        if ctx.attrs.get("training", True):
-            m = x.numel() // x.shape[1]
-            gx = (gxhat - gxhat.mean(axes, keepdim=True) -
-                  xhat * (gxhat * xhat).mean(axes, keepdim=True)) * invstd
-            del m
-        else:
-            gx = gxhat * invstd
-    gw = (g * xhat).sum(axes) if len(need) > 1 and need[1] else None
-    gb = g.sum(axes) if len(need) > 2 and need[2] else None
+        gx = g * scale
+        if training:
+            k = scale / (x.numel() // x.shape[1] if x.numel() else 1)
+            gx = gx - xc * (k * invstd * invstd * gxc_sum.reshape(shape)) \
+                - k * g_sum.reshape(shape)
+    gw = gxc_sum * invstd.reshape(-1) if want_gw else None
+    gb = g_sum if want_gb else None
     g_rm = g_rv = None
-    if not ctx.attrs.get("training", True):  # eval: y is affine in the running statistics
+    if not training:  # eval: y is affine in the running statistics
+        gxhat = g * w.reshape(shape) if w is not None else g
         if len(need) > 3 and need[3]:
             g_rm = -(gxhat * invstd).sum(axes)
         if len(need) > 4 and need[4]:
-            g_rv = (gxhat * (x - mean) * invstd ** 3 * -0.5).sum(axes)
+            g_rv = (gxhat * xc * invstd ** 3 * -0.5).sum(axes)
     return (gx, gw, gb, g_rm, g_rv)
 
 

@@ -66,22 +66,44 @@ def _max_kernel(xp, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mod
     s, p, d, outs = _params(x.shape, kernel_size, stride, padding, dilation, ceil_mode, "max")
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     win = _windows(xp, x, kernel_size, s, p, d, outs, fill)
-    flat = win.reshape(win.shape[:x.ndim] + (-1,))
+    # the flat input index is linear in the tap: window start + tap offset, per spatial dim
+    lead = x.ndim - nd
+    sizes = [int(np.prod(x.shape[lead + i + 1:])) for i in range(nd)]
+    taps = list(np.ndindex(*kernel_size))
+    offs = [sum(t[i] * d[i] * sizes[i] for i in range(nd)) for t in taps]
+    if x.dtype.kind == "f" and bool(xp.isnan(x).any()):
+        vals, arg = _max_nan(xp, win, x.ndim)
+        index = xp.asarray(np.array(offs, dtype=np.int64))[arg]
+    else:
+        vals, index = _max_taps(xp, win, taps, offs)
+    for i in range(nd):
+        start = xp.arange(outs[i]) * s[i] - p[i]
+        index += (start * sizes[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+    return vals, index
+
+
+def _max_taps(xp, win, taps, offs):
+    """Max over the kernel taps with whole-array ops on contiguous per-tap copies (not one
+    copy of every window and an argmax over a tiny last axis), then the tap offset of the
+    first tap that reaches the max (PyTorch keeps the first of ties)."""
+    vs = [xp.ascontiguousarray(win[(Ellipsis,) + tap]) for tap in taps]
+    vals = vs[0].copy()
+    for v in vs[1:]:
+        xp.maximum(vals, v, out=vals)
+    index = xp.full(vals.shape, offs[-1], dtype=np.int64)
+    for t in range(len(taps) - 2, -1, -1):
+        index[vs[t] == vals] = offs[t]
+    return vals, index
+
+
+def _max_nan(xp, win, ndim):
+    """Slow path for inputs holding nan: PyTorch propagates it (and points at the first)."""
+    flat = win.reshape(win.shape[:ndim] + (-1,))
     arg = flat.argmax(axis=-1)
     vals = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    nan = xp.isnan(flat).any(axis=-1) if x.dtype.kind == "f" else None
-    if nan is not None and nan.any():  # PyTorch propagates nan (and points at it)
-        arg = xp.where(nan, xp.isnan(flat).argmax(axis=-1), arg)
-        vals = xp.where(nan, xp.nan, vals)
-    # window-local tap -> input coordinate, flattened over the spatial dims
-    taps = xp.unravel_index(arg, tuple(kernel_size))
-    lead = x.ndim - nd
-    index = xp.zeros(arg.shape, dtype=np.int64)
-    for i in range(nd):
-        grid = xp.arange(outs[i]).reshape((1,) * (lead + i) + (-1,) + (1,) * (nd - 1 - i))
-        coord = grid * s[i] - p[i] + taps[i] * d[i]
-        index = index * x.shape[lead + i] + coord
-    return xp.ascontiguousarray(vals), index
+    nan = xp.isnan(flat).any(axis=-1)
+    arg = xp.where(nan, xp.isnan(flat).argmax(axis=-1), arg)
+    return xp.where(nan, xp.nan, vals), arg
 
 
 def _max_meta(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -106,11 +128,11 @@ def _max_bwd_kernel(xp, g, idx, input_shape, nd):
     lead = len(input_shape) - nd
     spatial = int(np.prod(input_shape[lead:]))
     rows = int(np.prod(input_shape[:lead]))
-    out = xp.zeros((rows, spatial), dtype=g.dtype)
-    gi = idx.reshape(rows, -1)
-    r = xp.broadcast_to(xp.arange(rows)[:, None], gi.shape)
-    xp.add.at(out, (r, gi), g.reshape(rows, -1))
-    return out.reshape(input_shape)
+    # overlapping windows may pick one input twice: a weighted bincount sums those (far faster
+    # than ufunc.at; it accumulates in float64, then rounds once)
+    flat = (idx.reshape(rows, -1) + (xp.arange(rows) * spatial)[:, None]).reshape(-1)
+    out = xp.bincount(flat, weights=g.reshape(-1), minlength=rows * spatial)
+    return out.astype(g.dtype, copy=False).reshape(input_shape)
 
 
 def _max_bwd_vjp(ctx, gg):
