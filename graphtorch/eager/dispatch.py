@@ -240,21 +240,24 @@ def spec(a):
 
 
 def translate_error(op, args, attrs, e):
-    """The PyTorch-typed error for a failed kernel: meta's error if meta rejects the inputs,
-    else a RuntimeError naming the op, the input shapes and dtypes."""
-    if isinstance(e, (RuntimeError, TypeError, IndexError, ValueError, NotImplementedError)) \
-            and getattr(e, "_graphtorch", False):
-        return e
-    if type(e) in (RuntimeError, IndexError, TypeError, ValueError) and \
-            type(e).__module__ == "builtins" and _ours(e):
+    """The PyTorch-typed error for a failed kernel: meta's error if meta rejects the inputs;
+    else the kernel's own deliberate error; else a RuntimeError naming the op, the input shapes
+    and dtypes.  (numpy raises its errors from C code, so a traceback without numpy frames does
+    not prove an error is ours: meta is consulted first, and ValueError/TypeError pass through
+    only when marked ``_graphtorch``.)"""
+    if getattr(e, "_graphtorch", False):
         return e
     try:
         op.meta(*[spec(a) for a in args], **attrs)
     except (RuntimeError, TypeError, IndexError, ValueError, NotImplementedError) as m:
         return m
+    except Exception:  # noqa: BLE001 - a meta that cannot judge these inputs
+        pass
+    if type(e) in (RuntimeError, IndexError, NotImplementedError) and _ours(e):
+        return e
     desc = ", ".join(f"{fmt_shape(a._data.shape)} {a._dtype.name}" if isinstance(a, Tensor)
                      else repr(a) for a in args)
-    return RuntimeError(f"{op.name}(): failed for inputs ({desc}): {type(e).__name__}: {e}")
+    return RuntimeError(f"{op.name}(): failed for inputs ({desc}): {e}")
 
 
 def _ours(e) -> bool:

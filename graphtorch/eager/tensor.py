@@ -165,8 +165,7 @@ class Tensor:
                                    "doesn't require differentiation use var_no_grad = var.detach().")
             return self
         if requires_grad and self._dtype.category < D._FLOAT:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if requires_grad and self._is_inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
                                "InferenceMode is not allowed.")

@@ -148,3 +148,15 @@ def test_pickle_and_deepcopy_roundtrip():
     assert y.tolist() == x.tolist() and y.requires_grad and y.dtype is x.dtype
     z = copy.deepcopy(x)
     assert z.tolist() == x.tolist() and z.data_ptr() != x.data_ptr()
+
+
+def test_kernel_failures_become_pytorch_errors():
+    """numpy raises from C (no numpy frames in the traceback): the error must still become
+    PyTorch's, never numpy's."""
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of "
+                                           r"tensor b \(4\) at non-singleton dimension 0"):
+        gt.ones(3) + gt.ones(4)
+    with pytest.raises(RuntimeError, match="non-singleton dimension 1"):
+        gt.ones(3) * gt.ones(2, 4)
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype"):
+        gt.ones(2, dtype=gt.int64).requires_grad_()
