@@ -275,18 +275,31 @@ def _pair_samples(shapes):
     return samples
 
 
-def _product(name, meta, shapes, grad_name, kernel=mm_kernel, vjp=_matmul_vjp):
-    return register(OpDef(name=name, kernel=kernel, meta=meta, vjp=vjp, save_inputs=(0, 1),
-                          samples=_pair_samples(shapes), dtypes=MM_DTYPES, grad_name=grad_name))
+def _ranked(kernel, meta, ranks):
+    """numpy's matmul accepts any rank; mm/bmm/mv/dot must reject what PyTorch rejects, so the
+    kernel asks meta for the error when the ranks are not the op's."""
+    def k(xp, a, b):
+        if (a.ndim, b.ndim) != ranks:
+            from .meta import spec_of
+            meta(spec_of(a), spec_of(b))
+        return kernel(xp, a, b)
+    return k
+
+
+def _product(name, meta, shapes, grad_name, ranks, kernel=mm_kernel, vjp=_matmul_vjp):
+    return register(OpDef(name=name, kernel=_ranked(kernel, meta, ranks), meta=meta, vjp=vjp,
+                          save_inputs=(0, 1), samples=_pair_samples(shapes), dtypes=MM_DTYPES,
+                          grad_name=grad_name))
 
 
 mm = _product("mm", _mm_meta, [((2, 3), (3, 4)), ((0, 3), (3, 2)), ((2, 0), (0, 3))],
-              "MmBackward0")
+              "MmBackward0", (2, 2))
 bmm = _product("bmm", _bmm_meta, [((2, 2, 3), (2, 3, 4)), ((0, 2, 3), (0, 3, 1))],
-               "BmmBackward0")
-mv = _product("mv", _mv_meta, [((2, 3), (3,)), ((0, 3), (3,))], "MvBackward0")
-dot = _product("dot", _dot_meta_for("dot"), [((3,), (3,)), ((0,), (0,))], "DotBackward0")
-vdot = _product("vdot", _dot_meta_for("vdot"), [((3,), (3,))], "VdotBackward0",
+               "BmmBackward0", (3, 3))
+mv = _product("mv", _mv_meta, [((2, 3), (3,)), ((0, 3), (3,))], "MvBackward0", (2, 1))
+dot = _product("dot", _dot_meta_for("dot"), [((3,), (3,)), ((0,), (0,))], "DotBackward0",
+               (1, 1))
+vdot = _product("vdot", _dot_meta_for("vdot"), [((3,), (3,))], "VdotBackward0", (1, 1),
                 kernel=_vdot_kernel, vjp=_vdot_vjp)
 
 
