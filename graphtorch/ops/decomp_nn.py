@@ -301,3 +301,4 @@ def attach(table):
 
 attach(DECOMPS)
 from . import decomp_math, decomp_spatial  # noqa: E402,F401 - attach theirs too
+from . import decomp_extra  # noqa: E402,F401 - transposed conv, adaptive pools, upsample, ...
