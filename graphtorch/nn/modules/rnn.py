@@ -8,6 +8,8 @@ import math
 import warnings
 
 from ...api.creation import empty, zeros
+from ...eager.dispatch import call
+from ...ops import registry as R
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -24,6 +26,21 @@ def _lstm_step(x_proj, h, c, w_hh, b_hh, w_hr):
     if w_hr is not None:
         h = F.linear(h, w_hr)
     return h, c
+
+
+def _lstm_step_fused(x_proj, h, c, w_hh, b_hh, w_hr):
+    # one registry op per step (see ops/nn_rnn_cell.py): the recurrence is dispatch-bound
+    h, c, _ = call(_LSTM_CELL, x_proj, h, c, w_hh, b_hh)  # _: saved gate activations
+    if w_hr is not None:
+        h = F.linear(h, w_hr)
+    return h, c
+
+
+def _gru_step_fused(x_proj, h, w_hh, b_hh):
+    return call(_GRU_CELL, x_proj, h, w_hh, b_hh)[0]  # [1]: saved gate activations
+
+
+_LSTM_CELL, _GRU_CELL = R.get("lstm_cell"), R.get("gru_cell")
 
 
 def _gru_step(x_proj, h, w_hh, b_hh):
@@ -127,6 +144,12 @@ class RNNBase(Module):
         if input.dim() != expected:
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
                              f"{input.dim()}D instead")
+        wdt = self.weight_ih_l0.dtype
+        if input.dtype != wdt and input.is_floating_point():
+            n = lambda d: str(d).replace("graphtorch", "torch")  # noqa: E731
+            raise ValueError(f"RNN input dtype ({n(input.dtype)}) does not match weight dtype "
+                             f"({n(wdt)}). Convert input: input.to({n(wdt)}), or convert "
+                             f"model: model.to({n(input.dtype)})")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
@@ -144,17 +167,18 @@ class RNNBase(Module):
                 idx = layer * dirs + d
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
                 x_proj = F.linear(layer_in, w_ih, b_ih)          # all time steps at once
+                xs = x_proj.unbind(0)   # one node whose backward stacks the step gradients
                 h = h0[idx]
                 c = c0[idx] if lstm else None
                 steps = range(x_proj.shape[0] - 1, -1, -1) if d == 1 else range(x_proj.shape[0])
                 seq = [None] * x_proj.shape[0]
                 for t in steps:
                     if lstm:
-                        h, c = _lstm_step(x_proj[t], h, c, w_hh, b_hh, w_hr)
+                        h, c = _lstm_step_fused(xs[t], h, c, w_hh, b_hh, w_hr)
                     elif self.mode == "GRU":
-                        h = _gru_step(x_proj[t], h, w_hh, b_hh)
+                        h = _gru_step_fused(xs[t], h, w_hh, b_hh)
                     else:
-                        h = _rnn_step(x_proj[t], h, w_hh, b_hh, self.mode == "RNN_RELU")
+                        h = _rnn_step(xs[t], h, w_hh, b_hh, self.mode == "RNN_RELU")
                     seq[t] = h
                 outs.append(_stack(seq))
                 h_n.append(h)
