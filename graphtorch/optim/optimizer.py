@@ -9,6 +9,7 @@ from itertools import chain
 
 from ..eager.autograd import _Handle
 from ..eager.grad_mode import no_grad
+from ..eager.grad_utils import reset_grads
 from ..eager.tensor import Tensor
 
 
@@ -131,17 +132,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized parameters (to None by default)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        if p.grad.grad_fn is not None:
-                            p.grad.detach_()
-                        else:
-                            p.grad.requires_grad_(False)
-                        p.grad.zero_()
+        reset_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError

@@ -8,6 +8,7 @@ from typing import Iterator
 
 from ...eager.autograd import _Handle
 from ...eager.grad_mode import no_grad
+from ...eager.grad_utils import reset_grads
 from ...eager.tensor import Tensor
 from ..parameter import Parameter
 from . import _hooks, _state_dict
@@ -325,16 +326,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None by default)."""
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        reset_grads(self.parameters(), set_to_none)
 
     # ---------------------------------------------------------------- conversion
     def _apply(self, fn, recurse=True):
