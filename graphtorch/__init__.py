@@ -22,6 +22,8 @@ from .eager import printing as _tensor_str  # noqa: E402,F401 - torch._tensor_st
 from .serialization import (add_safe_globals, clear_safe_globals, get_safe_globals,  # noqa: E402
                             load, safe_globals, save)
 from . import hub, multiprocessing, safetensors_io, serialization  # noqa: E402,F401
+from . import jit  # noqa: E402,F401
+from .jit._control_flow import cond, while_loop  # noqa: E402,F401
 from .eager.legacy import LEGACY_TYPES as _LEGACY  # noqa: E402
 
 globals().update(_LEGACY)  # torch.FloatTensor, torch.LongTensor, ...

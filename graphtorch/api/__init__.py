@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..eager.tensor import Tensor
 from . import (arith, compare, conversion, creation, elementwise, indexing,  # noqa: F401
+               shape_scatter,
                linalg, misc, nn_namespace, random, reduction, shape)
 from ._bind import FUNCTIONS, METHODS
 

@@ -23,7 +23,9 @@ class _Hooks:
     __slots__ = ("tracer",)
 
     def __init__(self):
-        self.tracer = None  # callable(op, args, attrs, result) while tracing
+        # while tracing: an object with call(op, args, attrs) -> result and
+        # call_inplace(op, target, args, attrs) -> target, which run the op and record it
+        self.tracer = None
 
 
 HOOKS = _Hooks()
@@ -35,6 +37,8 @@ def _unwrap(args):
 
 def call(op, *args, **attrs):
     """Run registry op ``op`` on ``args`` (Tensors, numbers, None) with attributes ``attrs``."""
+    if HOOKS.tracer is not None:
+        return HOOKS.tracer.call(op, args, attrs)
     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
     try:
         if op.prepare is not None:
@@ -51,9 +55,25 @@ def call(op, *args, **attrs):
             if isinstance(a, Tensor) and a._requires_grad:
                 record(op, args, attrs, result)
                 break
-    if HOOKS.tracer is not None:
-        HOOKS.tracer(op, args, attrs, result)
     return result
+
+
+def _call_plain(op, *args, **attrs):
+    """``call`` with the tracer switched off (the tracer runs ops through this)."""
+    saved, HOOKS.tracer = HOOKS.tracer, None
+    try:
+        return call(op, *args, **attrs)
+    finally:
+        HOOKS.tracer = saved
+
+
+def _call_inplace_plain(op, target, *args, **attrs):
+    """``call_inplace`` with the tracer switched off."""
+    saved, HOOKS.tracer = HOOKS.tracer, None
+    try:
+        return call_inplace(op, target, *args, **attrs)
+    finally:
+        HOOKS.tracer = saved
 
 
 def _wrap_out(op, arr, args):
@@ -138,6 +158,8 @@ _classes: dict = {}
 # ------------------------------------------------------------------------------ in-place
 def call_inplace(op, target: Tensor, *args, **attrs):
     """``target.<op>_(*args)``: compute ``op(target, *args)`` and write it into ``target``."""
+    if HOOKS.tracer is not None:
+        return HOOKS.tracer.call_inplace(op, target, args, attrs)
     needs_grad = STATE.enabled and op.vjp is not None and (
         target._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
     if needs_grad:
@@ -153,8 +175,6 @@ def call_inplace(op, target: Tensor, *args, **attrs):
                     target._data.flags.writeable and _fits(arrays, target._data.shape):
                 getattr(np, op.ufunc)(*arrays, out=target._data)  # no temporary
                 target._vc[0] += 1
-                if HOOKS.tracer is not None:
-                    HOOKS.tracer.inplace(op, target, args, attrs)
                 return target
         out = op.kernel(np, *arrays, **attrs)
     except RuntimeError:
@@ -162,8 +182,6 @@ def call_inplace(op, target: Tensor, *args, **attrs):
     except Exception as e:  # noqa: BLE001
         raise translate_error(op, (target,) + args, attrs, e) from None
     _write(target, out)
-    if HOOKS.tracer is not None:
-        HOOKS.tracer.inplace(op, target, args, attrs)
     return target
 
 

@@ -11,7 +11,9 @@ class Size(tuple):
         out = []
         for s in sizes:
             if hasattr(s, "__index__") and not isinstance(s, float):
-                out.append(s if type(s) is int or not isinstance(s, int) else int(s))
+                # ints stay ints (SymInts, which carry a traced size expression, included)
+                out.append(s if type(s) is int or not isinstance(s, int) or
+                           hasattr(s, "_expr") else int(s))
             else:
                 raise TypeError(f"torch.Size() takes an iterable of 'int' (item {len(out)} is "
                                 f"'{type(s).__name__}')")

@@ -31,7 +31,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 if running_mean is not None:
                     running_mean.mul_(1 - momentum).add_(mean * momentum)
                 if running_var is not None:
-                    running_var.mul_(1 - momentum).add_(var * (momentum * n / max(n - 1, 1)))
+                    running_var.mul_(1 - momentum).add_(var * momentum * n / max(n - 1, 1))
         return y
     return call(_bn, input, weight, bias, running_mean, running_var, training=False, eps=eps)[0]
 

@@ -1,0 +1,151 @@
+"""``torch.cond`` and ``torch.while_loop``: data-dependent control flow that tracing keeps.
+
+Run eagerly they are an ``if`` and a ``while``.  While tracing, ``cond`` records an ``If``
+node with both branches traced into its blocks, and ``while_loop`` a ``Loop`` node whose body
+is the traced ``body_fn`` followed by ``cond_fn``; the eager result of the taken path lets
+tracing continue."""
+from __future__ import annotations
+
+from ..eager.tensor import Tensor
+from ..ir.types import BOOL, INT
+from . import _pytree as P
+from ._tracer import current
+
+__all__ = ["cond", "while_loop"]
+
+_MAX_TRIP = (1 << 63) - 1
+
+
+def _pred_value(pred):
+    if isinstance(pred, Tensor):
+        if pred._data.size != 1:
+            raise RuntimeError(f"cond: expected pred to be a bool or a one-element tensor, got a "
+                               f"tensor of shape {list(pred._data.shape)}")
+        return bool(pred._data.reshape(()))
+    return bool(pred)
+
+
+def cond(pred, true_fn, false_fn, operands=()):
+    """``true_fn(*operands)`` if ``pred`` else ``false_fn(*operands)``; traced as an ``If``
+    node that keeps both branches.
+
+    Args:
+        pred: a bool or a one-element tensor.
+        true_fn, false_fn: functions of the operands returning tensors (or tuples of them)
+            of the same structure, dtypes and ranks.
+        operands: a tuple or list of tensors passed to the branch functions.
+    """
+    operands = tuple(operands)
+    tr = current()
+    if tr is None or not isinstance(pred, Tensor) or tr.lookup(pred) is None:
+        return true_fn(*operands) if _pred_value(pred) else false_fn(*operands)
+    taken = _pred_value(pred)
+    g = tr.graph
+    node = g.create("If", [tr.value_of(pred)], {}, [], source=_src(), scope=_scope(tr))
+    results = []
+    for fn in (true_fn, false_fn):
+        blk = g.add_block(node)
+        out = _in_block(tr, blk, lambda: fn(*operands))
+        leaves, spec = P.flatten(out)
+        results.append((out, leaves, spec))
+    (o1, l1, s1), (o2, l2, s2) = results
+    if s1 != s2 or len(l1) != len(l2):
+        raise RuntimeError(f"cond: true_fn and false_fn must return the same structure, got "
+                           f"{P.spec_str(s1)} and {P.spec_str(s2)}")
+    for a, b in zip(l1, l2):
+        if a._dtype is not b._dtype or a.ndim != b.ndim:
+            raise RuntimeError(f"cond: branch outputs differ: {a._dtype} of rank {a.ndim} vs "
+                               f"{b._dtype} of rank {b.ndim}")
+    out, leaves = (o1, l1) if taken else (o2, l2)
+    from ..ir.graph import Value
+    for i, x in enumerate(leaves):
+        v = Value(g.fresh_name(), node.blocks[0 if taken else 1].returns[i].type, node, i)
+        node.outputs.append(v)
+        tr.bind(x, v)
+    return out
+
+
+def _in_block(tr, blk, thunk):
+    """Run ``thunk`` with nodes recorded into ``blk``; tensors it creates stay local."""
+    g = tr.graph
+    saved_point, saved_env = g.insert_point, dict(tr.env)
+    g.insert_point = blk
+    try:
+        out = thunk()
+        leaves, _ = P.flatten(out)
+        blk.returns = [tr.value_of(x) for x in leaves]
+    finally:
+        g.insert_point = saved_point
+        tr.env = saved_env
+    return out
+
+
+def while_loop(cond_fn, body_fn, carried_inputs):
+    """Run ``body_fn`` while ``cond_fn`` holds; returns the final carried values.
+
+    Args:
+        cond_fn: carried values -> a bool or a one-element tensor.
+        body_fn: carried values -> new carried values (same structure, dtypes and shapes).
+        carried_inputs: a tuple or list of tensors.
+    """
+    carried = tuple(carried_inputs)
+    tr = current()
+    if tr is None:
+        return _run_loop(cond_fn, body_fn, carried)
+    from ..eager import dispatch as DP
+    g = tr.graph
+    c0 = cond_fn(*carried)
+    init = [tr.value_of(x) for x in carried]
+    trip = g.create("Constant", [], {"value": _MAX_TRIP}, [INT]).outputs[0]
+    cv = tr.value_of(c0) if isinstance(c0, Tensor) else \
+        g.create("Constant", [], {"value": bool(c0)}, [BOOL]).outputs[0]
+    node = g.create("Loop", [trip, cv] + init, {}, [], source=_src(), scope=_scope(tr))
+    blk = g.add_block(node)
+    blk.add_param(INT)
+    params = [blk.add_param(v.type) for v in init]
+
+    def body():
+        for x, p in zip(carried, params):
+            tr.bind(x, p)
+        new = body_fn(*carried)
+        new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+        c = cond_fn(*new)
+        cval = tr.value_of(c) if isinstance(c, Tensor) else \
+            g.create("Constant", [], {"value": bool(c)}, [BOOL]).outputs[0]
+        return (cval,) + tuple(new)
+
+    saved_point, saved_env = g.insert_point, dict(tr.env)
+    g.insert_point = blk
+    try:
+        res = body()
+        blk.returns = [res[0]] + [tr.value_of(x) for x in res[1:]]
+    finally:
+        g.insert_point = saved_point
+        tr.env = saved_env
+    saved, DP.HOOKS.tracer = DP.HOOKS.tracer, None
+    try:
+        final = _run_loop(cond_fn, body_fn, carried)
+    finally:
+        DP.HOOKS.tracer = saved
+    from ..ir.graph import Value
+    for i, x in enumerate(final):
+        v = Value(g.fresh_name(), params[i].type, node, i)
+        node.outputs.append(v)
+        tr.bind(x, v)
+    return final
+
+
+def _run_loop(cond_fn, body_fn, carried):
+    while _pred_value(cond_fn(*carried)):
+        new = body_fn(*carried)
+        carried = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+    return carried
+
+
+def _src():
+    from ._tracer import source_line
+    return source_line()
+
+
+def _scope(tr):
+    return tr.scope[-1] if tr.scope else ""

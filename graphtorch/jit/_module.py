@@ -1,0 +1,209 @@
+"""ScriptFunction and ScriptModule: compiled callables over a recorded graph.
+
+A traced module mirrors the original's hierarchy and *shares* its parameter and buffer
+dictionaries, so an optimizer step on either is seen by both; parameters and buffers are bound
+as graph inputs on every call.  A trace is kept per training-mode pattern: calling after
+``.eval()`` (or ``.train()``) traces again in that mode instead of computing the other one."""
+from __future__ import annotations
+
+from ..eager.grad_mode import no_grad
+from ..eager.tensor import Tensor
+from ..ir.types import TensorType
+from ..nn.modules.module import Module
+from . import _pytree as P
+from ._record import Trace, normalize_args, record
+
+__all__ = ["ScriptFunction", "ScriptModule", "TracedModule", "run_trace"]
+
+
+class _Compiled:
+    """A Trace plus its interpreter and the entry checks, built once."""
+
+    def __init__(self, trace: Trace):
+        from ..ir.interpreter import Interpreter
+        self.trace = trace
+        self.interp = Interpreter(trace.graph)
+        self.checks = []
+        for i, v in enumerate(trace.graph.inputs[:trace.n_user]):
+            t = v.type
+            if isinstance(t, TensorType) and t.shape is not None:
+                static = [(d, n) for d, n in enumerate(t.shape) if type(n) is int]
+                self.checks.append((i, v.name, t.dtype, len(t.shape), static))
+
+    def check(self, flat):
+        for i, name, dt, nd, static in self.checks:
+            x = flat[i]
+            if not isinstance(x, Tensor):
+                raise TypeError(f"traced graph: input '{name}' must be a Tensor, got "
+                                f"{type(x).__name__}")
+            shape = x._data.shape
+            if x._dtype is not dt or len(shape) != nd or any(shape[d] != n for d, n in static):
+                want = TensorType(dt, self.trace.graph.inputs[i].type.shape)
+                got = TensorType(x._dtype, shape)
+                raise RuntimeError(f"traced graph: input '{name}' expected {want}, got {got} "
+                                   "(trace again for other dtypes/ranks, or keep those sizes)")
+
+
+def run_trace(comp: _Compiled, norm_args, state_tensors):
+    """Call a compiled trace with normalized arguments and the current parameters/buffers."""
+    tr = comp.trace
+    flat, spec = P.flatten(norm_args)
+    if spec != tr.in_spec:
+        raise RuntimeError(f"traced graph: expected inputs {P.spec_str(tr.in_spec)}, got "
+                           f"{P.spec_str(spec)}")
+    comp.check(flat)
+    inputs = list(flat) + list(state_tensors)
+    outs = comp.interp.run(inputs)
+    if tr.writebacks:
+        with no_grad():
+            for oi, ii in tr.writebacks:
+                target = inputs[ii]
+                target._data[...] = outs[oi]._data
+                target._vc[0] += 1
+    return P.unflatten(tr.out_spec, outs[:tr.n_out])
+
+
+class ScriptFunction:
+    """A traced function: call it like the original; ``.graph`` shows the IR."""
+
+    def __init__(self, trace: Trace, fn=None):
+        self._comp = _Compiled(trace)
+        self._fn = fn
+        self.__name__ = self.name = getattr(fn, "__name__", "forward")
+        self.__qualname__ = getattr(fn, "__qualname__", self.name)
+        self.__doc__ = getattr(fn, "__doc__", None)
+
+    def __call__(self, *args, **kwargs):
+        norm = normalize_args(self._fn, args, kwargs) if self._fn is not None else \
+            (args, kwargs)
+        return run_trace(self._comp, norm, ())
+
+    @property
+    def graph(self):
+        return self._comp.trace.graph
+
+    @property
+    def inlined_graph(self):
+        from ..ir.passes import run_pipeline
+        return run_pipeline(self.graph.copy(), ["inline"])
+
+    @property
+    def code(self) -> str:
+        from ..ir.pycode import to_python
+        return to_python(self.graph, self.name, n_user=len(self.graph.inputs))
+
+    def graph_for(self, *args, **kwargs):
+        return self.graph
+
+    def save(self, f, _extra_files=None):
+        from .serialization import save
+        save(self, f, _extra_files)
+
+    def __repr__(self):
+        return f"<graphtorch.jit.ScriptFunction {self.name}>"
+
+
+class ScriptModule(Module):
+    """Base class of compiled modules (traced now; scripted with torch.jit.script)."""
+
+    def save(self, f, _extra_files=None):
+        from .serialization import save
+        save(self, f, _extra_files)
+
+    @property
+    def graph(self):
+        return self._forward_trace().graph
+
+    @property
+    def inlined_graph(self):
+        from ..ir.passes import run_pipeline
+        return run_pipeline(self.graph.copy(), ["inline"])
+
+    @property
+    def code(self) -> str:
+        from ..ir.pycode import to_python
+        tr = self._forward_trace()
+        return to_python(tr.graph, "forward", n_user=tr.n_user)
+
+
+class TracedModule(ScriptModule):
+    """A module traced by ``torch.jit.trace``; shares parameters and buffers with the
+    original and keeps its submodule hierarchy."""
+
+    def __init__(self, orig: Module):
+        super().__init__()
+        d = self.__dict__
+        d["_parameters"] = orig._parameters
+        d["_buffers"] = orig._buffers
+        d["_non_persistent_buffers_set"] = orig._non_persistent_buffers_set
+        d["_orig"] = orig
+        d["_compiled"] = {}  # (method, modes) -> _Compiled
+        d["original_name"] = type(orig).__name__
+        d["training"] = orig.training
+        for name, child in orig._modules.items():
+            self._modules[name] = None if child is None else TracedModule(child)
+
+    # ------------------------------------------------------------------ calling
+    def forward(self, *args, **kwargs):
+        return self._call_method("forward", args, kwargs)
+
+    def _call_method(self, method, args, kwargs):
+        fn = getattr(self._orig, method)
+        norm = normalize_args(fn, args, kwargs)
+        comp = self._compiled.get((method, self._modes()))
+        if comp is None:
+            comp = self._trace_now(method, args, kwargs)
+        return run_trace(comp, norm, self._state(comp.trace.state))
+
+    def _modes(self):
+        return tuple(m.training for m in self.modules())
+
+    def _trace_now(self, method, args, kwargs, strict=True):
+        """Trace ``method`` of the original in this wrapper's training modes."""
+        originals = list(self._orig.modules())
+        saved = [m.training for m in originals]
+        for m, mine in zip(originals, self.modules()):
+            m.training = mine.training
+        try:
+            trace, _ = record(getattr(self._orig, method), args, kwargs, self._orig,
+                              strict=strict)
+        finally:
+            for m, t in zip(originals, saved):
+                m.training = t
+        comp = _Compiled(trace)
+        self._compiled[(method, self._modes())] = comp
+        return comp
+
+    def _state(self, names):
+        out = []
+        for name in names:
+            mod, _, leaf = name.rpartition(".")
+            owner = self.get_submodule(mod) if mod else self
+            t = owner._parameters.get(leaf)
+            out.append(t if t is not None else owner._buffers[leaf])
+        return out
+
+    def _forward_trace(self):
+        for (method, modes), comp in self._compiled.items():
+            if method == "forward" and modes == self._modes():
+                return comp.trace
+        for (method, _), comp in self._compiled.items():
+            if method == "forward":
+                return comp.trace
+        raise RuntimeError(f"{self.original_name} has not been traced yet: call it once or use "
+                           "torch.jit.trace(module, example_inputs)")
+
+    def __getattr__(self, name):
+        # methods traced with trace_module(mod, {"name": inputs}) are callable by name
+        d = self.__dict__
+        comp = d.get("_compiled")
+        if comp and any(m == name for m, _ in comp):
+            return lambda *a, **k: self._call_method(name, a, k)
+        return super().__getattr__(name)
+
+    def extra_repr(self):
+        return f"original_name={self.original_name}"
+
+    def _get_name(self):
+        return self.original_name
+

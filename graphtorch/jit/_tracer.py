@@ -1,0 +1,582 @@
+"""The tracer: a hook in eager dispatch that records every op as an IR node.
+
+While tracing, ``dispatch.call`` hands each op to ``Tracer.call``, which runs it eagerly with
+concrete sizes and appends a node whose attributes keep the *symbolic* sizes the user computed
+(``x.shape[0] * 2`` is a ``SymInt``).  Every tensor seen is mapped to the Value that computes
+it; tensors the graph did not produce become constants.  Decisions taken in Python on traced
+data (``bool(t)``, ``t.item()``) or sizes (``if x.size(0) > 4``) become guards checked on every
+call; in-place writes become new SSA values (through views: scatter ops back into the base), and
+writes to graph inputs are reported so the caller can write them back."""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from ..eager import dispatch as DP
+from ..eager.tensor import Tensor
+from ..eager import tensor as T
+from ..ir import symbolic as S
+from ..ir.graph import Graph, Value
+from ..ir.types import TensorType, type_of_value, INT
+from ..ops import registry as R
+from ..ops.meta import TensorSpec
+
+__all__ = ["Tracer", "TracerWarning", "current", "trace_into", "source_line"]
+
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_CURRENT: list = []
+
+
+class TracerWarning(Warning):
+    """A Python value computed from traced data was used: the trace may not generalize."""
+
+
+def current():
+    """The active Tracer, or None."""
+    return _CURRENT[-1] if _CURRENT else None
+
+
+def source_line() -> str:
+    """``file:line`` of the innermost frame outside the graphtorch package."""
+    f = sys._getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not fn.startswith(_PKG):
+            return f"{os.path.basename(fn)}:{f.f_lineno}"
+        f = f.f_back
+    return ""
+
+
+def _sym_shape(tr, v: Value, arr_shape):
+    """The shape of a traced tensor as ints and SymInts (symbolic dims carry their hint)."""
+    shape = getattr(v.type, "shape", None)
+    if shape is None or len(shape) != len(arr_shape):
+        return tuple(arr_shape)
+    shape = [tr.subst(e) for e in shape]
+    return tuple(S.SymInt(h, e) if type(e) is S.Expr else h for h, e in zip(arr_shape, shape))
+
+
+def _concrete(v):
+    t = type(v)
+    if t is S.SymInt:
+        return int.__int__(v)
+    if t is list or t is tuple:
+        return t(_concrete(x) for x in v)
+    return v
+
+
+def _symbolic(v):
+    t = type(v)
+    if t is S.SymInt:
+        return v._expr
+    if t is list or t is tuple:
+        return t(_symbolic(x) for x in v)
+    return v
+
+
+def _has_sym(v) -> bool:
+    t = type(v)
+    if t is S.SymInt:
+        return True
+    if t is list or t is tuple:
+        return any(_has_sym(x) for x in v)
+    return False
+
+
+class Tracer:
+    """Records eager ops into ``graph``.  ``env`` maps id(tensor) -> (tensor, Value, version)."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.env: dict = {}
+        self.views: dict = {}       # id(view) -> (parent tensor, opdef, attrs, output index)
+        self.repl: dict = {}        # symbol -> expression it was specialized to
+        self.hints: dict = {}       # symbol -> value while tracing
+        self.scope: list = []
+        self.in_meta = False
+        self.warned: set = set()
+        self._nsym = 0
+        self._saved = None
+
+    # ---------------------------------------------------------------- activation
+    def __enter__(self):
+        self._saved = (DP.HOOKS.tracer, T._scalar_hook[0], S.GUARD_HOOK[0])
+        DP.HOOKS.tracer = self
+        T._scalar_hook[0] = self.on_scalar
+        S.GUARD_HOOK[0] = self.on_guard
+        _CURRENT.append(self)
+        _patch_sizes(True)
+        return self
+
+    def __exit__(self, *exc):
+        DP.HOOKS.tracer, T._scalar_hook[0], S.GUARD_HOOK[0] = self._saved
+        _CURRENT.pop()
+        if not _CURRENT:
+            _patch_sizes(False)
+        return False
+
+    # ---------------------------------------------------------------- values
+    def new_symbol(self, hint: int, prefix="s") -> S.Expr:
+        name = f"{prefix}{self._nsym}"
+        self._nsym += 1
+        self.hints[name] = hint
+        return S.sym(name)
+
+    def bind_input(self, t: Tensor, name: str, dynamic=True) -> Value:
+        """Make ``t`` a graph input; with ``dynamic`` its dims (other than 0 and 1) are
+        symbols."""
+        shape = tuple(self.new_symbol(d) if dynamic and d > 1 else d for d in t._data.shape)
+        v = self.graph.add_input(TensorType(t._dtype, shape, str(t.device)), name)
+        self.env[id(t)] = (t, v, t._vc[0])
+        return v
+
+    def bind(self, t: Tensor, v: Value):
+        self.env[id(t)] = (t, v, t._vc[0])
+
+    def lookup(self, t: Tensor):
+        """The Value currently computing ``t``, or None if ``t`` is not traced."""
+        e = self.env.get(id(t))
+        if e is None or e[0] is not t:
+            return None
+        if e[2] != t._vc[0]:
+            return self._refresh(t)
+        return e[1]
+
+    def value_of(self, x) -> Value:
+        """The Value for an op input: traced tensor, constant tensor, or Python scalar."""
+        if isinstance(x, Tensor):
+            v = self.lookup(x)
+            return v if v is not None else self.constant(x)
+        return self.scalar(x)
+
+    def constant(self, t: Tensor) -> Value:
+        arr = np.array(t._data, copy=True)
+        n = self._node("Constant", [], {"value": arr},
+                       [TensorType(t._dtype, arr.shape, str(t.device))])
+        v = n.outputs[0]
+        self.bind(t, v)
+        return v
+
+    def scalar(self, x) -> Value:
+        if type(x) is S.SymInt:
+            return self._node("Constant", [], {"value": x._expr}, [INT]).outputs[0]
+        return self._node("Constant", [], {"value": x}, [type_of_value(x)]).outputs[0]
+
+    def _refresh(self, t: Tensor) -> Value:
+        """``t`` was written through an alias: recompute it from its parent view chain."""
+        info = self.views.get(id(t))
+        if info is None or info[0] is None:
+            e = self.env[id(t)]
+            if e[2] != t._vc[0]:
+                raise RuntimeError(
+                    "jit.trace: a traced tensor was modified in place by code the tracer cannot "
+                    f"see (at {source_line()}); write it with tensor operations instead")
+            return e[1]
+        parent, op, attrs, idx = info
+        pv = self.value_of(parent)
+        node = self._node(op.name, [pv], attrs, None, result_arrays=[t._data])
+        v = node.outputs[idx] if idx is not None else node.outputs[0]
+        self.bind(t, v)
+        return v
+
+    # ---------------------------------------------------------------- recording
+    def _node(self, kind, inputs, attrs, types, result_arrays=None, op=None):
+        if types is None:
+            types = self._out_types(op or R.get(kind), inputs, attrs, result_arrays)
+        return self.graph.create(kind, inputs, attrs, types, source=source_line(),
+                                 scope=self.scope[-1] if self.scope else "")
+
+    def _out_types(self, op, inputs, attrs, arrays):
+        """Output types from meta on symbolic specs.  Meta runs twice, at the trace-time sizes
+        and with every symbol doubled: a dim that meta returns as a plain int in both runs
+        but with different values depends on the symbols through code that dropped them
+        (``range``, numpy), so it gets a fresh symbol bound from the actual output at run
+        time; a dim meta cannot explain at all gets one too."""
+        first = self._meta(op, inputs, attrs, 1)
+        symbolic = any(isinstance(v.type, TensorType) and v.type.symbols() for v in inputs) \
+            or any(_has_expr(a) for a in attrs.values())
+        second = self._meta(op, inputs, attrs, 2) if symbolic and first is not None else None
+        out = []
+        for i, arr in enumerate(arrays):
+            m1 = _nth(first, i)
+            m2 = _nth(second, i) if symbolic else m1
+            out.append(TensorType(_dtype_of(arr), self._dims(m1, m2, arr.shape, symbolic), _dev(arr)))
+        return out
+
+    def _meta(self, op, inputs, attrs, scale):
+        hints = {k: v * scale for k, v in self.hints.items()}
+        specs = []
+        for v in inputs:
+            t = v.type
+            if isinstance(t, TensorType) and t.shape is not None:
+                specs.append(TensorSpec(self._symints(t.shape, hints), t.dtype, t.device))
+            elif v.node is not None and v.node.kind == "Constant":
+                specs.append(self._symints(v.node.attrs["value"], hints))
+            else:
+                specs.append(None)
+        sattrs = {k: self._symints(a, hints) for k, a in attrs.items()}
+        self.in_meta = True
+        try:
+            return op.meta(*specs, **sattrs)
+        except Exception:  # noqa: BLE001 - meta is a best effort for types
+            return None
+        finally:
+            self.in_meta = False
+
+    def _symints(self, a, hints):
+        if type(a) is S.Expr:
+            e = self.subst(a)
+            return S.SymInt(S.evaluate(e, hints), e) if type(e) is S.Expr else e
+        if type(a) in (list, tuple):
+            return type(a)(self._symints(x, hints) for x in a)
+        return a
+
+    def subst(self, e):
+        """``e`` with the size specializations taken so far applied."""
+        return _substitute(e, self.repl) if self.repl and type(e) is S.Expr else e
+
+    def _hint(self, e):
+        return S.evaluate(e, self.hints) if type(e) is S.Expr else e
+
+    def _dims(self, m1, m2, shape, symbolic):
+        s1, s2 = getattr(m1, "shape", None), getattr(m2, "shape", None)
+        if s1 is None or len(s1) != len(shape):
+            return tuple(self.new_symbol(d, "u") for d in shape)
+        out = []
+        for i, (d, e) in enumerate(zip(shape, s1)):
+            e = S.expr_of(e) if isinstance(e, int) else None
+            if e is not None and type(e) is int and s2 is not None and len(s2) == len(s1):
+                e2 = s2[i]
+                if not isinstance(e2, int) or int.__int__(e2) != e:
+                    e = None  # meta dropped a symbol
+            ok = e is not None and self._hint(e) == d
+            out.append(e if ok else self.new_symbol(d, "u"))
+        return tuple(out)
+
+    # ---------------------------------------------------------------- dispatch hooks
+    def call(self, op, args, attrs):
+        """Run ``op`` eagerly (concrete sizes) and record it."""
+        cattrs = {k: _concrete(a) for k, a in attrs.items()} if attrs else attrs
+        cargs = [_concrete(a) if type(a) is S.SymInt else a for a in args]
+        inputs = [self.value_of(a) for a in args]
+        result = DP._call_plain(op, *cargs, **cattrs)
+        outs = result if type(result) is tuple else (result,)
+        sattrs = {k: _symbolic(a) for k, a in attrs.items()} if attrs else {}
+        node = self._node(op.name, inputs, sattrs, None, [o._data for o in outs], op)
+        for i, o in enumerate(outs):
+            self.bind(o, node.outputs[i])
+            if op.view and args and isinstance(args[0], Tensor):
+                self.views[id(o)] = (args[0], op, sattrs, i if type(result) is tuple else None)
+        return result
+
+    def call_inplace(self, op, target, args, attrs):
+        """``target.op_(*args)``: run it eagerly, record the functional op and make its result
+        the new value of ``target`` (and of the base ``target`` is a view of)."""
+        cattrs = {k: _concrete(a) for k, a in attrs.items()} if attrs else attrs
+        cargs = [_concrete(a) if type(a) is S.SymInt else a for a in args]
+        inputs = [self.value_of(target)] + [self.value_of(a) for a in args]
+        DP._call_inplace_plain(op, target, *cargs, **cattrs)
+        sattrs = {k: _symbolic(a) for k, a in attrs.items()} if attrs else {}
+        node = self._node(op.name, inputs, sattrs, None, [target._data], op)
+        v = node.outputs[0]
+        if v.type.dtype is not target._dtype:
+            v = self._node("_to_copy", [v], {"dtype": target._dtype}, None,
+                           [target._data]).outputs[0]
+        self.assign(target, v)
+        return target
+
+    def assign(self, t: Tensor, v: Value):
+        """``t`` now holds ``v``; propagate the write to the base of a view."""
+        info = self.views.get(id(t))
+        self.bind(t, v)
+        if info is None:
+            return
+        parent, op, attrs, idx = info
+        pv = self.lookup(parent)
+        if pv is None:
+            pv = self.constant(parent)
+        new_parent = _scatter_back(self, parent, pv, v, op, attrs, idx)
+        self.assign(parent, new_parent)
+        # siblings sharing the base are refreshed lazily (their version is stale now)
+        self.bind(t, v)
+
+    # ---------------------------------------------------------------- guards
+    def on_guard(self, kind, lhs, rhs):
+        """A SymInt decision (comparison or conversion to int) taken while tracing."""
+        lhs, rhs = self.subst(lhs), self.subst(rhs)
+        if type(lhs) is not S.Expr and type(rhs) is not S.Expr:
+            return
+        if kind == "int":
+            if self.in_meta:
+                return  # meta reading a size as an int is not a user decision
+            kind = "eq"
+        if kind == "eq":
+            for a, b in ((lhs, rhs), (rhs, lhs)):
+                name = _bare(a)
+                if name is not None and name not in self.repl:
+                    self.repl[name] = b  # specialize: every later use sees the same size
+                    return
+        if self.in_meta:
+            return
+        self._node("Guard", [], {"lhs": lhs, "cmp": kind, "rhs": rhs}, [])
+
+    def on_scalar(self, t: Tensor, kind: str):
+        """``bool(t)``/``int(t)``/``float(t)``/``t.item()``/``t.tolist()`` on a traced tensor."""
+        v = self.lookup(t)
+        if v is None:
+            return
+        line = source_line()
+        if line not in self.warned:
+            self.warned.add(line)
+            warnings.warn(
+                f"Converting a tensor to a Python {kind} at {line} might cause the trace to be "
+                "incorrect; graphtorch records a guard and raises if a later call disagrees. Use "
+                "torch.jit.script or torch.cond for data-dependent control flow.",
+                TracerWarning, stacklevel=3)
+        arr = t._data
+        expected = {"bool": lambda: bool(arr), "int": lambda: int(arr),
+                    "float": lambda: float(arr), "item": lambda: arr.item(),
+                    "tolist": lambda: arr.tolist()}[kind]()
+        self._node("Guard", [v], {"kind": kind, "expected": expected}, [])
+
+    # ---------------------------------------------------------------- finishing
+    def finish(self):
+        """Apply size specializations to every type, attribute and guard in the graph."""
+        if not self.repl:
+            return
+        repl = dict(self.repl)
+
+        def sub(e):
+            if type(e) is S.Expr:
+                return _substitute(e, repl)
+            if type(e) in (list, tuple):
+                return type(e)(sub(x) for x in e)
+            return e
+
+        for blk in self.graph.blocks():
+            for v in blk.params:
+                _retype(v, sub)
+            for n in list(blk.nodes):
+                n.attrs = {k: sub(a) for k, a in n.attrs.items()}
+                for v in n.outputs:
+                    _retype(v, sub)
+                if n.kind == "Guard" and not n.inputs and _trivial(n.attrs):
+                    blk.nodes.remove(n)
+
+
+def _bare(e):
+    if type(e) is S.Expr and len(e.terms) == 1 and e.terms[0][1] == 1 and \
+            len(e.terms[0][0]) == 1 and type(e.terms[0][0][0]) is str:
+        return e.terms[0][0][0]
+    return None
+
+
+def _substitute(e, repl):
+    for _ in range(len(repl) + 1):  # chains s2 -> s0 -> 784
+        names = S.free_symbols(e) & repl.keys()
+        if not names:
+            return e
+        env = {}
+        # rebuild the polynomial with replaced symbols
+        e = _rebuild(e, repl)
+    return e
+
+
+def _rebuild(e, repl):
+    if type(e) is not S.Expr:
+        return e
+    total = 0
+    for m, c in e.terms:
+        term = c
+        for a in m:
+            if type(a) is str:
+                term = S.mul(term, repl.get(a, S.sym(a)))
+            elif a[0] == "//":
+                term = S.mul(term, S.floordiv(_rebuild(a[1], repl), _rebuild(a[2], repl)))
+            else:
+                term = S.mul(term, S.mod(_rebuild(a[1], repl), _rebuild(a[2], repl)))
+        total = S.add(total, term)
+    return total
+
+
+def _retype(v, sub):
+    t = v.type
+    if isinstance(t, TensorType) and t.shape is not None:
+        v.type = TensorType(t.dtype, tuple(sub(d) for d in t.shape), t.device)
+
+
+_CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+        "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+
+def _trivial(attrs) -> bool:
+    lhs, rhs = attrs["lhs"], attrs["rhs"]
+    if type(lhs) is S.Expr or type(rhs) is S.Expr:
+        return False
+    return _CMP[attrs["cmp"]](lhs, rhs)
+
+
+def _nth(m, i):
+    if m is None:
+        return None
+    return m[i] if type(m) is tuple else (m if i == 0 else None)
+
+
+def _has_expr(a) -> bool:
+    if type(a) is S.Expr:
+        return True
+    if type(a) in (list, tuple):
+        return any(_has_expr(x) for x in a)
+    return False
+
+
+def _dtype_of(arr):
+    from ..ops import dtypes as D
+    return D.from_numpy_dtype(arr.dtype)
+
+
+def _dev(arr):
+    return "cpu" if type(arr) is np.ndarray else f"cuda:{arr.device.id}"
+
+
+# ------------------------------------------------------------------ writes through views
+def _scatter_back(tr, parent, pv, v, op, attrs, idx):
+    """The new value of ``parent`` after its view (``op(parent, **attrs)``) became ``v``."""
+    name = op.name
+    pshape = pv.type.shape
+    if name == "_indexing_alias":
+        return v
+    if name in ("view", "reshape", "unsqueeze", "squeeze"):
+        return tr._node("reshape", [v], {"shape": list(pshape)}, None, [parent._data]).outputs[0]
+    if name in ("transpose", "t"):
+        return tr._node(name, [v], attrs, None, [parent._data]).outputs[0]
+    if name == "permute":
+        dims = list(attrs["dims"])
+        inv = [dims.index(i) for i in range(len(dims))]
+        return tr._node("permute", [v], {"dims": inv}, None, [parent._data]).outputs[0]
+    if name in ("slice", "select", "diagonal", "as_strided"):
+        return tr._node(f"{name}_scatter", [pv, v], attrs, None, [parent._data]).outputs[0]
+    if name in ("split", "split_with_sizes", "unbind"):
+        sattrs = _split_as_slice(parent, op, attrs, idx)
+        kind = "select_scatter" if name == "unbind" else "slice_scatter"
+        return tr._node(kind, [pv, v], sattrs, None, [parent._data]).outputs[0]
+    raise RuntimeError(f"jit.trace: an in-place write through a '{name}' view is not supported "
+                       f"(at {source_line()}); write to a clone instead")
+
+
+def _split_as_slice(parent, op, attrs, idx):
+    dim = attrs.get("dim", 0)
+    if op.name == "unbind":
+        return {"dim": dim, "index": idx}
+    if op.name == "split":
+        size = attrs["split_size"]
+        return {"dim": dim, "start": size * idx, "end": size * (idx + 1), "step": 1}
+    sizes = attrs["split_sizes"]
+    start = sum(sizes[:idx])
+    return {"dim": dim, "start": start, "end": start + sizes[idx], "step": 1}
+
+
+# ------------------------------------------------------------------ sizes while tracing
+_ORIG: dict = {}
+
+
+def _patch_sizes(on: bool):
+    """While tracing, ``x.shape``/``x.size()``/``x.numel()`` of traced tensors are SymInts."""
+    if on:
+        if _ORIG:
+            return
+        _ORIG.update(shape=Tensor.shape, size=Tensor.size, numel=Tensor.numel,
+                     detach=Tensor.detach)
+        Tensor.shape = property(_shape)
+        Tensor.size = _size
+        Tensor.numel = _numel
+        Tensor.detach = _detach
+    elif _ORIG:
+        for k, v in _ORIG.items():
+            setattr(Tensor, k, v)
+        _ORIG.clear()
+
+
+def _detach(self):
+    """detach() while tracing: the same value (autograd is not part of the graph), and an
+    alias so in-place writes through either are seen by both."""
+    out = _ORIG["detach"](self)
+    tr = current()
+    if tr is not None:
+        v = tr.lookup(self)
+        if v is not None:
+            tr.bind(out, v)
+            tr.views[id(out)] = (self, R.get("_indexing_alias"), {}, None)
+    return out
+
+
+def _traced_shape(t):
+    tr = current()
+    if tr is not None:
+        e = tr.env.get(id(t))
+        if e is not None and e[0] is t:
+            v = tr.lookup(t)
+            return _sym_shape(tr, v, t._data.shape)
+    return t._data.shape
+
+
+def _shape(self):
+    from ..eager.size import Size
+    return Size(_traced_shape(self))
+
+
+def _size(self, dim=None):
+    from ..eager.size import Size
+    shape = _traced_shape(self)
+    if dim is None:
+        return Size(shape)
+    from ..ops.meta import wrap_dim
+    return shape[wrap_dim(dim, len(shape), "size")]
+
+
+def _numel(self):
+    n = 1
+    for d in _traced_shape(self):
+        n = n * d
+    return n
+
+
+# ------------------------------------------------------------------ public helper
+def trace_into(graph: Graph, fn, input_values, attrs=None, hints=None):
+    """Record ``fn(*tensors, **attrs)`` into ``graph`` at its insert point, with the tensors
+    standing for ``input_values``; returns the Values of fn's tensor outputs.  Symbols in the
+    input types take ``hints`` (default: distinct primes) as their trace-time sizes."""
+    from ..eager.tensor import wrap
+    tr = Tracer(graph)
+    primes = iter([7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67])
+    for v in input_values:
+        for s in getattr(v.type, "symbols", lambda: set())():
+            if s not in tr.hints:
+                tr.hints[s] = (hints or {}).get(s) or next(primes)
+    tensors = []
+    for v in input_values:
+        t = v.type
+        shape = tuple(S.evaluate(d, tr.hints) for d in t.shape)
+        arr = _example(t.dtype, shape)
+        x = wrap(arr)
+        tr.bind(x, v)
+        tensors.append(x)
+    tr._nsym = 1000
+    with tr:
+        out = fn(*tensors, **(attrs or {}))
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    tr.finish()
+    return [tr.value_of(o) if isinstance(o, Tensor) else None for o in outs]
+
+
+def _example(dtype, shape):
+    from ..ops import dtypes as D
+    if dtype.category >= D._FLOAT:
+        return (np.arange(int(np.prod(shape)), dtype=np.float64) % 7 / 7 + 0.1).astype(
+            dtype.np).reshape(shape)
+    if dtype is D.bool:
+        return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
+    return (np.arange(int(np.prod(shape))) % 3).astype(dtype.np).reshape(shape)
