@@ -2,7 +2,6 @@
 contiguous, cpu/cuda, detach-style helpers."""
 from __future__ import annotations
 
-import numpy as np
 
 from ..eager.device import as_device, device as Device
 from ..eager.dispatch import call
@@ -119,12 +118,8 @@ def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 def _new(fill):
     def f(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
           pin_memory=False):
-        from ._util import size_args
-        from .creation import _finish
-        shape = size_args(size)
-        dt = dtype or self._dtype
-        arr = np.empty(shape, dt.np) if fill is None else np.full(shape, fill, dt.np)
-        return _finish(arr, requires_grad, device)
+        from .creation import new_filled  # the `full` op: recorded while tracing
+        return new_filled(self, size, fill, dtype, device, requires_grad)
     return f
 
 
@@ -136,10 +131,8 @@ tensor_method(_new(None), name="new_empty")
 @tensor_method
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False):
-    from .creation import _finish
-    from ._util import size_args
-    return _finish(np.full(size_args((size,)), fill_value, (dtype or self._dtype).np),
-                   requires_grad, device)
+    from .creation import new_filled
+    return new_filled(self, (size,), fill_value, dtype, device, requires_grad)
 
 
 _copy, _fill = R.get("copy"), R.get("fill")

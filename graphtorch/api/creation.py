@@ -1,5 +1,11 @@
-"""Tensor creation: tensor, as_tensor, asarray, from_numpy, zeros/ones/empty/full (and _like),
-empty_strided, scalar_tensor, arange/range/linspace/logspace, eye, complex, polar."""
+"""Tensor creation: tensor, as_tensor, asarray, from_numpy, zeros/ones/empty/full (and _like,
+and the Tensor.new_* helpers), empty_strided, scalar_tensor, arange/range/linspace/logspace, eye,
+complex, polar.
+
+The factories compute through the ops of graphtorch/ops/creation.py: directly with the op's
+kernel in eager mode, through ``dispatch.call`` while tracing so that the tracer records them
+(sizes may then be SymInts: they are kept in the attributes, and only their plain value
+``int.__int__(d)`` is used here, so that no specialization guard is recorded)."""
 from __future__ import annotations
 
 import builtins
@@ -9,8 +15,10 @@ import warnings
 
 import numpy as np
 
+from ..eager import dispatch as _dispatch
 from ..eager.device import as_device
 from ..eager.tensor import Tensor, wrap
+from ..ops import creation as OC
 from ..ops import dtypes as D
 from ._bind import torch_function
 from ._util import size_args
@@ -256,13 +264,26 @@ def from_numpy(ndarray) -> Tensor:
 
 
 # ------------------------------------------------------------------ filled tensors
+def _plain(d):
+    """The plain value of a size (a SymInt's trace-time value, recording no guard)."""
+    return int.__int__(d) if isinstance(d, int) and type(d) is not int else d
+
+
 def _shape(size, name):
     shape = size_args(size, name)
     for d in shape:
-        if d < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: "
-                               f"[{', '.join(map(str, shape))}]")
+        if _plain(d) < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {_plain(d)}: "
+                               f"[{', '.join(str(_plain(x)) for x in shape)}]")
     return shape
+
+
+def _tracing() -> bool:
+    return _dispatch.HOOKS.tracer is not None
+
+
+def _dev(device):
+    return as_device(device) if device is not None else None
 
 
 def _out(arr, out, dtype):
@@ -272,6 +293,8 @@ def _out(arr, out, dtype):
     if dtype is not None and dtype is not out._dtype:
         raise RuntimeError(f"dtype {D.SCALAR_NAMES[dtype]} does not match dtype of out "
                            f"parameter ({D.SCALAR_NAMES[out._dtype]})")
+    if isinstance(arr, Tensor):
+        arr = arr._data
     if out._data.shape == arr.shape:
         out._data[...] = arr
     else:
@@ -280,39 +303,58 @@ def _out(arr, out, dtype):
     return out
 
 
-def _make(arr_fn, dtype, out, device, requires_grad):
-    """Build with ``arr_fn(dtype)``; ``dtype`` defaults to out's dtype, then the default."""
-    dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else D.get_default_dtype())
-    arr = arr_fn(dt)
+def _build(op, attrs, dtype, out, device, requires_grad, args=()):
+    """Run factory ``op`` (its kernel; through dispatch while tracing) and finish the result:
+    written into ``out``, or moved to ``device`` and marked ``requires_grad``."""
+    if _dispatch.HOOKS.tracer is not None:
+        t = _dispatch.call(op, *args, **attrs)
+        if out is not None:
+            return _out(t, out, dtype)
+        return _finish_tensor(t, requires_grad, device)
+    arr = op.kernel(np, *[a._data if isinstance(a, Tensor) else a for a in args], **attrs)
     if out is not None:
-        return _out(arr, out, _dt(dtype))
+        return _out(arr, out, dtype)
     return _finish(arr, requires_grad, device)
 
 
-def _fill(value):
-    def make(shape):
-        return lambda dt: np.full(shape, value, dtype=dt.np) if value is not None else \
-            np.empty(shape, dtype=dt.np)
-    return make
+def _finish_tensor(t, requires_grad=False, device=None):
+    """_finish for a tensor produced by dispatch (while tracing)."""
+    dev = _dev(device)
+    if dev is not None and dev != t.device:
+        t = t.to(dev)
+    if requires_grad:
+        if t._dtype.category < D._FLOAT:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
+    return t
+
+
+def _filled(shape, value, dtype, out, device, requires_grad):
+    """zeros/ones/empty/full: the ``full`` op (value None: uninitialized); ``dtype`` defaults to
+    out's dtype, then the default dtype."""
+    dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else D.get_default_dtype())
+    attrs = {"size": list(shape), "fill_value": value, "dtype": dt, "device": _dev(device)}
+    return _build(OC.full, attrs, _dt(dtype), out, device, requires_grad)
 
 
 @torch_function
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of zeros of shape ``size``."""
-    return _make(_fill(0)(_shape(size, "zeros")), dtype, out, device, requires_grad)
+    return _filled(_shape(size, "zeros"), 0, dtype, out, device, requires_grad)
 
 
 @torch_function
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of ones of shape ``size``."""
-    return _make(_fill(1)(_shape(size, "ones")), dtype, out, device, requires_grad)
+    return _filled(_shape(size, "ones"), 1, dtype, out, device, requires_grad)
 
 
 @torch_function
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """An uninitialized tensor of shape ``size``."""
-    return _make(_fill(None)(_shape(size, "empty")), dtype, out, device, requires_grad)
+    return _filled(_shape(size, "empty"), None, dtype, out, device, requires_grad)
 
 
 def _fill_dtype(v):
@@ -337,7 +379,12 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     inferred, value = _fill_dtype(fill_value)
     if dtype is None and out is None:
         dtype = inferred
-    return _make(_fill(value)(_shape((size,), "full")), dtype, out, device, requires_grad)
+    return _filled(_shape((size,), "full"), value, dtype, out, device, requires_grad)
+
+
+def _size_of(t: Tensor) -> tuple:
+    """``t``'s shape: Tensor.shape while tracing (its sizes may be symbolic), else the array's."""
+    return tuple(t.shape) if _tracing() else t._data.shape
 
 
 def _like(value, input, dtype, device, requires_grad):
@@ -345,9 +392,17 @@ def _like(value, input, dtype, device, requires_grad):
     dev = input.device if device is None else device
     if isinstance(value, Tensor):
         value = value.item()
-    arr = np.empty(input._data.shape, dtype=dt.np) if value is None else \
-        np.full(input._data.shape, value, dtype=dt.np)
-    return _finish(arr, requires_grad, dev)
+    return _filled(_size_of(input), value, dt, None, dev, requires_grad)
+
+
+def new_filled(self, size, value, dtype=None, device=None, requires_grad=False):
+    """Tensor.new_zeros/new_ones/new_empty/new_full: ``size`` (the varargs tuple) filled with
+    ``value`` (None: uninitialized) in self's dtype and on self's device by default."""
+    shape = _shape(size, "new_empty" if value is None else "new_full")
+    if isinstance(value, Tensor):
+        value = value.item()
+    return _filled(shape, value, _dt(dtype) or self._dtype, None,
+                   self.device if device is None else device, requires_grad)
 
 
 @torch_function
@@ -399,7 +454,11 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
     """A 0-dim tensor holding ``s`` (default dtype: the default float dtype)."""
     dt = _dt(dtype) or D.get_default_dtype()
     v = s.item() if isinstance(s, Tensor) else s
-    return _finish(_from_python(v, dt).reshape(()), requires_grad, device)
+    arr = _from_python(v, dt).reshape(())
+    if _tracing():  # recorded as a 0-dim full of the converted value
+        fill = arr.astype(np.float32).item() if dt is D.bfloat16 else arr.item()
+        return _filled((), fill, dt, None, device, requires_grad)
+    return _finish(arr, requires_grad, device)
 
 
 # ------------------------------------------------------------------ ranges and special tensors
@@ -429,29 +488,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else _range_dtype((ds, de, dst)))
     if dt is D.bool:
         raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    ps, pe, pst = _plain(s), _plain(e), _plain(st)
     if dt.category == D._INT:  # integral results: the bounds are truncated first, as in torch
-        s, e, st = int(s), int(e), int(st)
-    n = _range_len(s, e, st, math.ceil)
-    if dt.category == D._INT:
-        arr = (int(s) + np.arange(n, dtype=np.int64) * int(st)).astype(dt.np)
-    else:
-        arr = (s + np.arange(n, dtype=np.float64) * st).astype(dt.np)
-    if out is not None:
-        return _out(arr, out, _dt(dtype))
-    return _finish(arr, requires_grad, device)
-
-
-def _range_len(s, e, st, rounding):
-    if st == 0:
-        raise RuntimeError("step must be nonzero")
-    if not all(math.isfinite(v) for v in (s, e)):
-        raise RuntimeError(f"unsupported range: {s} -> {e}")
-    if (e - s) * st < 0 and e != s:
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    n = rounding((float(e) - float(s)) / float(st))
-    if n > 2 ** 48:
-        raise RuntimeError(f"invalid size, possible overflow?")
-    return max(int(n), 0)
+        ps, pe, pst = int(ps), int(pe), int(pst)
+    OC.range_len(ps, pe, pst, math.ceil)  # PyTorch's errors, before anything is recorded
+    attrs = {"start": s, "end": e, "step": st, "dtype": dt, "device": _dev(device)}
+    return _build(OC.arange, attrs, _dt(dtype), out, device, requires_grad)
 
 
 @torch_function
@@ -465,35 +507,12 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     if end is None:
         start, end = 0, start
     (s, _), (e, _), (st, _) = _num(start), _num(end), _num(step)
+    s, e, st = _plain(s), _plain(e), _plain(st)  # not traced symbolically (deprecated)
     dt = _dt(dtype) or D.get_default_dtype()
-    n = _range_len(s, e, st, math.floor) + 1
+    n = OC.range_len(s, e, st, math.floor) + 1
     work = np.int64 if dt.category == D._INT else np.float64
     arr = (s + np.arange(n, dtype=work) * st).astype(dt.np)
-    return _make(lambda _: arr, dtype, out, device, requires_grad)
-
-
-def _linspace_array(s, e, steps, dt):
-    """PyTorch's symmetric linspace: the first half steps up from start, the second down from end
-    (so both ends are exact); computed in the output precision for floats."""
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    cplx = isinstance(s, builtins.complex) or isinstance(e, builtins.complex) or \
-        dt.category == D._COMPLEX
-    work = dt.np if dt.category >= D._FLOAT and dt.itemsize >= 4 else \
-        (np.complex128 if cplx else np.float64 if dt.category != D._FLOAT else np.float32)
-    if steps == 0:
-        return np.empty((0,), dt.np)
-    if steps == 1:
-        return np.full((1,), s, dtype=work).astype(dt.np)
-    s_, e_ = np.asarray(s, work), np.asarray(e, work)
-    step = (e_ - s_) / np.asarray(steps - 1, work)
-    i = np.arange(steps)
-    half = steps // 2
-    out = np.where(i < half, s_ + step * i.astype(work),
-                   e_ - step * (steps - 1 - i).astype(work)).astype(work)
-    if dt.category == D._INT:
-        return np.trunc(out.real).astype(dt.np)
-    return out.astype(dt.np)
+    return _out(arr, out, _dt(dtype)) if out is not None else _finish(arr, requires_grad, device)
 
 
 def _space_dtype(dtype, s, e, ds, de):
@@ -505,14 +524,22 @@ def _space_dtype(dtype, s, e, ds, de):
     return D.get_default_dtype()
 
 
+def _steps(steps):
+    n = int(_plain(steps))
+    if n < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return steps if isinstance(steps, int) else n
+
+
 @torch_function
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
     (s, ds), (e, de) = _num(start), _num(end)
     dt = _space_dtype(dtype if out is None else dtype or out._dtype, s, e, ds, de)
-    return _make(lambda _: _linspace_array(s, e, int(steps), dt), dt, out, device,
-                 requires_grad)
+    attrs = {"start": s, "end": e, "steps": _steps(steps), "dtype": dt,
+             "device": _dev(device)}
+    return _build(OC.linspace, attrs, dt, out, device, requires_grad)
 
 
 @torch_function
@@ -521,22 +548,21 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     """``steps`` values ``base ** x`` for x evenly spaced from ``start`` to ``end``."""
     (s, ds), (e, de) = _num(start), _num(end)
     dt = _space_dtype(dtype if out is None else dtype or out._dtype, s, e, ds, de)
-    work = D.complex128 if dt.category == D._COMPLEX else D.float64
-    exps = _linspace_array(s, e, int(steps), work)
-    vals = np.power(np.asarray(base, work.np), exps)
-    arr = np.trunc(vals).astype(dt.np) if dt.category == D._INT else vals.astype(dt.np)
-    return _make(lambda _: arr, dt, out, device, requires_grad)
+    attrs = {"start": s, "end": e, "steps": _steps(steps), "base": base, "dtype": dt,
+             "device": _dev(device)}
+    return _build(OC.logspace, attrs, dt, out, device, requires_grad)
 
 
 @torch_function
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A 2-D tensor with ones on the diagonal (``n`` rows, ``m`` columns, default ``n``)."""
-    if n < 0:
-        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
-    if m is not None and m < 0:
-        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    return _make(lambda dt: np.eye(n, n if m is None else m, dtype=dt.np), dtype, out, device,
-                 requires_grad)
+    if _plain(n) < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {_plain(n)}")
+    if m is not None and _plain(m) < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {_plain(m)}")
+    dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else D.get_default_dtype())
+    attrs = {"n": n, "m": m, "dtype": dt, "device": _dev(device)}
+    return _build(OC.eye, attrs, _dt(dtype), out, device, requires_grad)
 
 
 def _complex_args(a, b, second="second"):

@@ -1,21 +1,27 @@
 """Random sampling: rand/randn/randint/randperm (and _like), normal, bernoulli, multinomial,
 poisson, the in-place samplers (uniform_, normal_, random_, ...), seeding, and the namespace
-entries of the printing and device seams (set_printoptions, torch.cuda)."""
+entries of the printing and device seams (set_printoptions, torch.cuda).
+
+Numbers are drawn by the random ops of graphtorch/ops/random_ops.py, whose kernels read the
+generators through ``random_ops.SOURCE`` (installed here).  In eager mode the kernels are run
+directly; while tracing every draw goes through dispatch, so the tracer records a random node
+(in-place samplers then write its result with the in-place ``_random_values`` op)."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import random as _random
+from ..eager import dispatch as _dispatch
 from ..eager import printing
 from ..eager.dispatch import call, call_inplace
 from ..eager.generator import Generator, default_generator
-from ..eager.generator import integers as _integers, normal as _normal, uniform as _uniform
 from ..eager.grad_mode import STATE
 from ..eager.tensor import Tensor, wrap
 from ..ops import dtypes as D
+from ..ops import random_ops as RO
 from ..ops import registry as R
 from ._bind import both, tensor_method, torch_function
-from .creation import _dt, _finish, _out, _shape
+from .creation import _build, _dt, _out, _plain, _shape, _size_of
 
 _values_op = R.get("_random_values")
 _C_NAMES = {D.int64: "long int", D.int32: "int", D.int16: "short int", D.int8: "signed char",
@@ -39,14 +45,27 @@ def _stream(generator, device=None) -> np.random.Generator:
     return generator._np
 
 
+RO.SOURCE[0] = _stream  # the random ops draw from the generators of the eager layer
+
+
+def _draw(op, attrs, args=()):
+    """Run random ``op``: its kernel on arrays in eager mode (an array comes back), through
+    dispatch while tracing so that the draw is recorded (a Tensor comes back)."""
+    if _dispatch.HOOKS.tracer is not None:
+        return call(op, *args, **attrs)
+    return op.kernel(np, *[a._data if isinstance(a, Tensor) else a for a in args], **attrs)
+
+
+def _attrs(size, dtype, generator, device, **params):
+    """A random factory's attributes (``generator`` only when one is given)."""
+    out = {"size": list(size), "dtype": dtype, "device": device, **params}
+    if generator is not None:
+        out["generator"] = generator
+    return out
+
+
 def _not_impl(kernel, dt):
     return NotImplementedError(f"\"{kernel}\" not implemented for '{D.SCALAR_NAMES[dt]}'")
-
-
-def _result(arr, dtype, out, device, requires_grad):
-    if out is not None:
-        return _out(arr, out, dtype)
-    return _finish(arr, requires_grad, device)
 
 
 def _factory_dtype(dtype, out):
@@ -66,8 +85,9 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     dt = _factory_dtype(dtype, out)
     if dt.category < D._FLOAT:
         raise _not_impl("check_uniform_bounds", dt)
-    arr = _uniform(_stream(generator, _dev(device)), _shape(size, "rand"), dt)
-    return _result(arr, _dt(dtype), out, device, requires_grad)
+    _stream(generator)  # a bad generator= is a TypeError before anything is recorded
+    attrs = _attrs(_shape(size, "rand"), dt, generator, _dev(device))
+    return _build(RO.rand_uniform, attrs, _dt(dtype), out, device, requires_grad)
 
 
 @torch_function
@@ -77,8 +97,9 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     dt = _factory_dtype(dtype, out)
     if dt.category < D._FLOAT:
         raise _not_impl("normal_kernel_cpu", dt)
-    arr = _normal(_stream(generator, _dev(device)), _shape(size, "randn"), dt)
-    return _result(arr, _dt(dtype), out, device, requires_grad)
+    _stream(generator)
+    attrs = _attrs(_shape(size, "randn"), dt, generator, _dev(device))
+    return _build(RO.rand_normal, attrs, _dt(dtype), out, device, requires_grad)
 
 
 def _like_args(input, dtype, device):
@@ -90,7 +111,7 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None):
     """Uniform [0, 1) samples with the shape of ``input``."""
     dt, dev = _like_args(input, dtype, device)
-    return rand(tuple(input.shape), generator=generator, dtype=dt, device=dev,
+    return rand(_size_of(input), generator=generator, dtype=dt, device=dev,
                 requires_grad=requires_grad)
 
 
@@ -99,7 +120,7 @@ def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                requires_grad=False, memory_format=None):
     """Standard normal samples with the shape of ``input``."""
     dt, dev = _like_args(input, dtype, device)
-    return randn(tuple(input.shape), generator=generator, dtype=dt, device=dev,
+    return randn(_size_of(input), generator=generator, dtype=dt, device=dev,
                  requires_grad=requires_grad)
 
 
@@ -109,7 +130,7 @@ def _int_arg(v, name, pos):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"randint(): argument '{name}' (position {pos}) must be int, not "
                         f"{type(v).__name__}")
-    return int(v)
+    return v if isinstance(v, int) else int(v)  # a SymInt stays symbolic
 
 
 def _check_range(lo, hi, dt, op="random_"):
@@ -142,9 +163,10 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
         raise TypeError("randint() missing required arguments 'high' and 'size'")
     lo, hi = _int_arg(low, "low", 0), _int_arg(high, "high", 1)
     dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else D.int64)
-    _check_range(lo, hi, dt)
-    arr = _integers(_stream(generator, _dev(device)), lo, hi, _shape((size,), "randint"), dt)
-    return _result(arr, _dt(dtype), out, device, requires_grad)
+    _check_range(_plain(lo), _plain(hi), dt)
+    _stream(generator)
+    attrs = _attrs(_shape((size,), "randint"), dt, generator, _dev(device), low=lo, high=hi)
+    return _build(RO.randint, attrs, _dt(dtype), out, device, requires_grad)
 
 
 @torch_function
@@ -154,7 +176,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     if high is None:
         low, high = 0, low
     dt, dev = _like_args(input, dtype, device)
-    return randint(low, high, tuple(input.shape), generator=generator, dtype=dt, device=dev,
+    return randint(low, high, _size_of(input), generator=generator, dtype=dt, device=dev,
                    requires_grad=requires_grad)
 
 
@@ -165,10 +187,13 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     n = _int_arg(n, "n", 0)
     _shape((n,), "randperm")
     dt = _dt(dtype) or (out._dtype if isinstance(out, Tensor) else D.int64)
-    if dt.category <= D._INT and dt is not D.bool and n - 1 > np.iinfo(dt.np).max:
+    if dt.category <= D._INT and dt is not D.bool and _plain(n) - 1 > np.iinfo(dt.np).max:
         raise RuntimeError(f"n is too large for result tensor type: '{D.SCALAR_NAMES[dt]}'")
-    arr = _stream(generator, _dev(device)).permutation(n).astype(dt.np)
-    return _result(arr, _dt(dtype), out, device, requires_grad)
+    _stream(generator)
+    attrs = {"n": n, "dtype": dt, "device": _dev(device)}
+    if generator is not None:
+        attrs["generator"] = generator
+    return _build(RO.randperm, attrs, _dt(dtype), out, device, requires_grad)
 
 
 # ------------------------------------------------------------------ distributions on tensors
@@ -178,8 +203,8 @@ def _host(t):
 
 
 def _on(arr, like: Tensor):
-    """``arr`` as a tensor on ``like``'s device."""
-    t = wrap(arr)
+    """``arr`` (an array, or a tensor drawn while tracing) as a tensor on ``like``'s device."""
+    t = arr if isinstance(arr, Tensor) else wrap(arr)
     return t if like.device.type == "cpu" else t.to(like.device)
 
 
@@ -210,11 +235,12 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         dt = _factory_dtype(dtype, out)
         if dt.category < D._FLOAT:
             raise _not_impl("normal_kernel_cpu", dt)
-        arr = _normal(_stream(generator, _dev(device)), _shape((size,), "normal"), dt,
-                      mean, std)
-        return _result(arr, _dt(dtype), out, device, requires_grad)
+        _stream(generator)
+        attrs = _attrs(_shape((size,), "normal"), dt, generator, _dev(device), mean=mean,
+                       std=std)
+        return _build(RO.rand_normal, attrs, _dt(dtype), out, device, requires_grad)
     from ..ops.meta import broadcast_shapes
-    shapes = [t._data.shape for t in (mean, std) if isinstance(t, Tensor)]
+    shapes = [_size_of(t) for t in (mean, std) if isinstance(t, Tensor)]
     shape = broadcast_shapes(*shapes)
     dts = [t._dtype for t in (mean, std) if isinstance(t, Tensor)]
     dt = dts[0] if len(dts) == 1 else D.promote_types(*dts)
@@ -225,8 +251,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if st and np.any(_host(std) < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     like = mean if mt else std
-    eps = _normal(_stream(generator, like.device), shape, dt)
-    if STATE.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in (mean, std)):
+    eps = _draw(RO.rand_normal, _attrs(shape, dt, generator, like.device))
+    if isinstance(eps, Tensor) or STATE.enabled and any(
+            isinstance(t, Tensor) and t._requires_grad for t in (mean, std)):
         res = _on(eps, like) * std + mean  # differentiable in mean and std
     else:
         m = _host(mean) if mt else mean
@@ -240,7 +267,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 @both
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 samples with probabilities ``input`` (or a scalar ``p``), in input's dtype."""
-    rng = _stream(generator, input.device)
+    _stream(generator)
+    args, attrs = (input,), _rand_attrs(generator, input.device)
     if p is None:
         if input._dtype.category < D._FLOAT:
             raise _not_impl("bernoulli_tensor_cpu_p_", input._dtype)
@@ -249,11 +277,19 @@ def bernoulli(input, p=None, *, generator=None, out=None):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(Could this error message be improved?  If so, please report "
                                "an enhancement request to PyTorch.)")
+    elif isinstance(p, Tensor):
+        args += (p,)
     else:
-        probs = _check_p(p, "bernoulli_")
-    vals = (rng.random(input._data.shape) < probs).astype(input._dtype.np)
+        attrs["p"] = _check_p(p, "bernoulli_")
+    vals = _draw(RO.bernoulli, attrs, args)
     res = _with_zero_grad(input, vals, "BernoulliBackward0")
     return res if out is None else _out(vals, out, None)
+
+
+def _rand_attrs(generator, device):
+    """Attributes of a tensor-parameterized random op (``generator`` only when given)."""
+    return {"device": device} if generator is None else \
+        {"device": device, "generator": generator}
 
 
 def _check_p(p, op):
@@ -272,10 +308,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if input._dtype.category != D._FLOAT:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{D.SCALAR_NAMES[input._dtype]}")
-    k = input.shape[-1]
-    if num_samples <= 0:
+    k = input._data.shape[-1]
+    if _plain(num_samples) <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    if not replacement and num_samples > k:
+    if not replacement and _plain(num_samples) > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
     probs = _host(input).astype(np.float64).reshape(-1, k)
@@ -283,20 +319,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if np.any(probs.sum(-1) <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _stream(generator, input.device)
-    rows = [_sample_row(rng, row, num_samples, replacement) for row in probs]
-    arr = np.stack(rows).reshape(input.shape[:-1] + (num_samples,)).astype(np.int64)
+    _stream(generator)
+    attrs = dict(_rand_attrs(generator, input.device), num_samples=num_samples,
+                 replacement=replacement)
+    arr = _draw(RO.multinomial, attrs, (input,))
     return _out(arr, out, None) if out is not None else _on(arr, input)
-
-
-def _sample_row(rng, p, n, replacement):
-    if replacement:
-        cdf = np.cumsum(p)
-        idx = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
-        return np.minimum(idx, len(p) - 1)
-    with np.errstate(divide="ignore"):
-        keys = rng.exponential(size=len(p)) / p  # exponential race: smallest keys win
-    return np.argsort(keys, kind="stable")[:n]
 
 
 @torch_function
@@ -307,8 +334,10 @@ def poisson(input, generator=None):
     rates = _host(input).astype(np.float64)
     if np.any(rates < 0) or np.any(np.isnan(rates)):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    vals = _stream(generator, input.device).poisson(rates).astype(input._dtype.np)
+    _stream(generator)
+    vals = _draw(RO.poisson, _rand_attrs(generator, input.device), (input,))
     return _with_zero_grad(input, vals, "PoissonBackward0")
+
 
 # ------------------------------------------------------------------ in-place samplers
 def _fill_(self, values, grad_name):
@@ -327,6 +356,21 @@ def _fill_(self, values, grad_name):
     return self
 
 
+def _sample_into(self, op, grad_name, attrs, args=()):
+    """Fill ``self`` with a draw of random ``op``; while tracing, the draw and the in-place
+    write (``_random_values``) are both recorded."""
+    vals = _draw(op, attrs, args)
+    if isinstance(vals, Tensor):
+        return call_inplace(_values_op, self, vals, grad=grad_name)
+    return _fill_(self, vals, grad_name)
+
+
+def _size_attrs(self, generator, dtype=None, **params):
+    """Attributes of a factory op drawing a tensor shaped like ``self``."""
+    _stream(generator)  # a bad generator= is a TypeError before anything is recorded
+    return _attrs(_size_of(self), dtype or self._dtype, generator, self.device, **params)
+
+
 def _float_only(self, kernel):
     if self._dtype.category < D._FLOAT:
         raise _not_impl(kernel, self._dtype)
@@ -340,8 +384,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_g(from_)} > to={_g(to)}")
-    vals = _uniform(_stream(generator, self.device), self._data.shape, self._dtype, from_, to)
-    return _fill_(self, vals, "UniformBackward0")
+    return _sample_into(self, RO.rand_uniform, "UniformBackward0",
+                        _size_attrs(self, generator, low=from_, high=to))
 
 
 @tensor_method
@@ -350,8 +394,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _float_only(self, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
-    vals = _normal(_stream(generator, self.device), self._data.shape, self._dtype, mean, std)
-    return _fill_(self, vals, "NormalBackward0")
+    return _sample_into(self, RO.rand_normal, "NormalBackward0",
+                        _size_attrs(self, generator, mean=mean, std=std))
 
 
 @tensor_method
@@ -361,10 +405,12 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if isinstance(p, Tensor):
         from ..ops.meta import broadcast_shapes
         broadcast_shapes(self._data.shape, p._data.shape)
-    rng = _stream(generator, self.device)
-    vals = rng.random(self._data.shape) < probs
-    grad = "BernoulliBackward1" if isinstance(p, Tensor) else "BernoulliBackward2"
-    return _fill_(self, vals.astype(self._dtype.np), grad)
+    _stream(generator)
+    attrs = _rand_attrs(generator, self.device)
+    if isinstance(p, Tensor):
+        return _sample_into(self, RO.bernoulli, "BernoulliBackward1", attrs, (self, p))
+    return _sample_into(self, RO.bernoulli, "BernoulliBackward2", dict(attrs, p=probs),
+                        (self,))
 
 
 def _random_bounds(dt):
@@ -394,9 +440,9 @@ def random_(self, *args, generator=None, **kw):
         raise _not_impl("random_from_to", self._dtype)
     hi = _random_bounds(self._dtype) if hi is None else hi
     _check_range(int(lo), int(hi), self._dtype)
-    vals = _integers(_stream(generator, self.device), int(lo), int(hi), self._data.shape,
-                     self._dtype if self._dtype.category <= D._INT else D.float64)
-    return _fill_(self, vals, grad)
+    dt = self._dtype if self._dtype.category <= D._INT else D.float64
+    return _sample_into(self, RO.randint, grad,
+                        _size_attrs(self, generator, dt, low=int(lo), high=int(hi)))
 
 
 def _continuous(self, name):
@@ -413,8 +459,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _continuous(self, "Exponential")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_g(lambd)}")
-    vals = _stream(generator, self.device).exponential(1.0 / lambd, self._data.shape)
-    return _fill_(self, vals.astype(self._dtype.np), "ExponentialBackward0")
+    return _sample_into(self, RO.rand_exponential, "ExponentialBackward0",
+                        _size_attrs(self, generator, lambd=lambd))
 
 
 @tensor_method
@@ -422,8 +468,8 @@ def geometric_(self, p, *, generator=None):
     """Fill with samples of the number of Bernoulli(p) trials up to the first success."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_g(p)}")
-    vals = _stream(generator, self.device).geometric(p, self._data.shape)
-    return _fill_(self, vals.astype(self._dtype.np), "GeometricBackward0")
+    return _sample_into(self, RO.rand_geometric, "GeometricBackward0",
+                        _size_attrs(self, generator, p=p))
 
 
 @tensor_method
@@ -432,8 +478,8 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _float_only(self, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_g(std)}")
-    vals = _stream(generator, self.device).lognormal(mean, std, self._data.shape)
-    return _fill_(self, vals.astype(self._dtype.np), "LogNormalBackward0")
+    return _sample_into(self, RO.rand_log_normal, "LogNormalBackward0",
+                        _size_attrs(self, generator, mean=mean, std=std))
 
 
 @tensor_method
@@ -442,8 +488,8 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _continuous(self, "Cauchy")
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_g(sigma)}")
-    vals = median + sigma * _stream(generator, self.device).standard_cauchy(self._data.shape)
-    return _fill_(self, vals.astype(self._dtype.np), "CauchyBackward0")
+    return _sample_into(self, RO.rand_cauchy, "CauchyBackward0",
+                        _size_attrs(self, generator, median=median, sigma=sigma))
 
 
 # ------------------------------------------------------------------ seeding and namespace seams

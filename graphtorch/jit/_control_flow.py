@@ -122,11 +122,14 @@ def while_loop(cond_fn, body_fn, carried_inputs):
     finally:
         g.insert_point = saved_point
         tr.env = saved_env
+    from ..ir import symbolic as S
     saved, DP.HOOKS.tracer = DP.HOOKS.tracer, None
+    saved_guard, S.GUARD_HOOK[0] = S.GUARD_HOOK[0], None  # the eager run decides nothing
     try:
         final = _run_loop(cond_fn, body_fn, carried)
     finally:
         DP.HOOKS.tracer = saved
+        S.GUARD_HOOK[0] = saved_guard
     from ..ir.graph import Value
     for i, x in enumerate(final):
         v = Value(g.fresh_name(), params[i].type, node, i)

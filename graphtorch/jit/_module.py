@@ -38,6 +38,13 @@ class _Compiled:
                                 f"{type(x).__name__}")
             shape = x._data.shape
             if x._dtype is not dt or len(shape) != nd or any(shape[d] != n for d, n in static):
+                for d, n in static:
+                    line = self.trace.spec_lines.get((i, d))
+                    if line and len(shape) == nd and shape[d] != n:
+                        raise RuntimeError(
+                            f"traced graph: input '{name}' has size {shape[d]} at dim {d}, but "
+                            f"the trace fixed it to {n} at {line} (a size used as a Python "
+                            "int); use torch.jit.script or size-independent code there")
                 want = TensorType(dt, self.trace.graph.inputs[i].type.shape)
                 got = TensorType(x._dtype, shape)
                 raise RuntimeError(f"traced graph: input '{name}' expected {want}, got {got} "
@@ -74,8 +81,8 @@ class ScriptFunction:
         self.__doc__ = getattr(fn, "__doc__", None)
 
     def __call__(self, *args, **kwargs):
-        norm = normalize_args(self._fn, args, kwargs) if self._fn is not None else \
-            (args, kwargs)
+        norm = normalize_args(self._fn, args, kwargs, RuntimeError) \
+            if self._fn is not None else (args, kwargs)
         return run_trace(self._comp, norm, ())
 
     @property
@@ -149,14 +156,17 @@ class TracedModule(ScriptModule):
 
     def _call_method(self, method, args, kwargs):
         fn = getattr(self._orig, method)
-        norm = normalize_args(fn, args, kwargs)
+        norm = normalize_args(fn, args, kwargs, RuntimeError)
         comp = self._compiled.get((method, self._modes()))
         if comp is None:
             comp = self._trace_now(method, args, kwargs)
         return run_trace(comp, norm, self._state(comp.trace.state))
 
     def _modes(self):
-        return tuple(m.training for m in self.modules())
+        mods = self.__dict__.get("_mods")
+        if mods is None:
+            mods = self.__dict__["_mods"] = list(self.modules())
+        return tuple(m.training for m in mods)
 
     def _trace_now(self, method, args, kwargs, strict=True):
         """Trace ``method`` of the original in this wrapper's training modes."""
@@ -175,12 +185,21 @@ class TracedModule(ScriptModule):
         return comp
 
     def _state(self, names):
+        """The current parameter/buffer tensors for ``names`` (looked up on every call, so
+        replaced parameters are seen; the owners are resolved once)."""
+        cache = self.__dict__.setdefault("_owners", {})
+        owners = cache.get(tuple(names))
+        if owners is None:
+            owners = []
+            for name in names:
+                mod, _, leaf = name.rpartition(".")
+                owner = self.get_submodule(mod) if mod else self
+                owners.append((owner._parameters, owner._buffers, leaf))
+            cache[tuple(names)] = owners
         out = []
-        for name in names:
-            mod, _, leaf = name.rpartition(".")
-            owner = self.get_submodule(mod) if mod else self
-            t = owner._parameters.get(leaf)
-            out.append(t if t is not None else owner._buffers[leaf])
+        for params, bufs, leaf in owners:
+            t = params.get(leaf)
+            out.append(t if t is not None else bufs[leaf])
         return out
 
     def _forward_trace(self):

@@ -78,3 +78,11 @@ def has_mutable(spec) -> bool:
         return False
     kind, _, kids = spec
     return kind in ("list", "dict") or any(has_mutable(k) for k in kids)
+
+
+def has_dict(spec) -> bool:
+    """Dicts anywhere in the structure (PyTorch's strict mode rejects them in outputs)."""
+    if spec == LEAF:
+        return False
+    kind, _, kids = spec
+    return kind == "dict" or any(has_dict(k) for k in kids)

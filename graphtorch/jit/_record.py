@@ -26,18 +26,35 @@ class Trace:
     n_out: int                       # user outputs come first in graph.outputs
     writebacks: list = field(default_factory=list)  # (output index, input index)
     modes: tuple = ()
+    spec_lines: dict = field(default_factory=dict)  # (input, dim) -> line that fixed it
 
 
-def normalize_args(fn, args, kwargs):
+_SIGS: dict = {}
+
+
+def _signature(fn):
+    """inspect.signature, cached per function (it costs tens of microseconds per call)."""
+    key = (getattr(fn, "__func__", fn), hasattr(fn, "__self__"))
+    sig = _SIGS.get(key)
+    if sig is None:
+        sig = _SIGS[key] = inspect.signature(fn)
+    return sig
+
+
+def normalize_args(fn, args, kwargs, exc=TypeError):
     """(args, kwargs) bound to ``fn``'s signature, as one ordered tuple of argument values."""
     try:
-        sig = inspect.signature(fn)
+        sig = _signature(fn)
     except (TypeError, ValueError):
         return (tuple(args), dict(kwargs))
+    params = sig.parameters
+    if not kwargs and len(args) == len(params) and \
+            all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params.values()):
+        return tuple(args)  # the common call: every argument given by position
     try:
         bound = sig.bind(*args, **kwargs)
     except TypeError as e:
-        raise TypeError(f"{getattr(fn, '__qualname__', fn)}(): {e}") from None
+        raise exc(f"{getattr(fn, '__qualname__', fn)}(): {e}") from None
     bound.apply_defaults()
     out = []
     for name, p in sig.parameters.items():
@@ -93,7 +110,7 @@ def record(fn, args, kwargs, module=None, *, strict=True, dynamic=True, sig_fn=N
     with tr, _scopes(tr, module):
         out = fn(*args, **kwargs)
         out_leaves, out_spec = _flatten_out(out)
-        if strict and P.has_mutable(out_spec):
+        if strict and P.has_dict(out_spec):
             raise RuntimeError(_STRICT_MSG)
         outs = [tr.value_of(x) for x in out_leaves]
         writebacks = []
@@ -103,10 +120,23 @@ def record(fn, args, kwargs, module=None, *, strict=True, dynamic=True, sig_fn=N
                 writebacks.append((len(outs), i))
                 outs.append(now)
     graph.block.returns = outs
+    spec_lines = {}
+    for i, v in enumerate(inputs):
+        for d, e in enumerate(getattr(v.type, "shape", None) or ()):
+            name = _bare_name(e)
+            if name in tr.spec_lines:
+                spec_lines[(i, d)] = tr.spec_lines[name]
     tr.finish()
     modes = tuple(m.training for m in module.modules()) if module is not None else ()
     return Trace(graph, in_spec, out_spec, len(flat), state, len(out_leaves), writebacks,
-                 modes), inputs
+                 modes, spec_lines), inputs
+
+
+def _bare_name(e):
+    if type(e) is S.Expr and len(e.terms) == 1 and e.terms[0][1] == 1 and \
+            len(e.terms[0][0]) == 1 and type(e.terms[0][0][0]) is str:
+        return e.terms[0][0][0]
+    return None
 
 
 def _flatten_out(out):
@@ -114,7 +144,7 @@ def _flatten_out(out):
     return leaves, spec
 
 
-_STRICT_MSG = ("Encountering a list at the output of the tracer might cause the trace to be "
+_STRICT_MSG = ("Encountering a dict at the output of the tracer might cause the trace to be "
                "incorrect, this is only valid if the container structure does not change based "
                "on the module's inputs. Consider using a constant container instead (e.g. for "
                "`list`, use a `tuple` instead. for `dict`, use a `NamedTuple` instead). If you "

@@ -71,6 +71,8 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
                               _wrap_check(check_inputs, name), check_tolerance, strict,
                               _kwargs=example_kwarg_inputs)
         return traced if name == "forward" else getattr(traced, name)
+    if not callable(func):
+        raise RuntimeError("Could not get name of python class object")
     if example_inputs is None and example_kwarg_inputs is None:
         raise RuntimeError("example_kwarg_inputs and example_inputs cannot both be None")
     args, kwargs = _as_tuple(example_inputs), dict(example_kwarg_inputs or {})

@@ -94,6 +94,7 @@ class Tracer:
         self.env: dict = {}
         self.views: dict = {}       # id(view) -> (parent tensor, opdef, attrs, output index)
         self.repl: dict = {}        # symbol -> expression it was specialized to
+        self.spec_lines: dict = {}  # symbol -> user line whose decision specialized it
         self.hints: dict = {}       # symbol -> value while tracing
         self.scope: list = []
         self.in_meta = False
@@ -247,10 +248,10 @@ class Tracer:
             return tuple(self.new_symbol(d, "u") for d in shape)
         out = []
         for i, (d, e) in enumerate(zip(shape, s1)):
-            e = S.expr_of(e) if isinstance(e, int) else None
+            e = S.expr_of(e) if isinstance(e, int) or type(e) is S.Expr else None
             if e is not None and type(e) is int and s2 is not None and len(s2) == len(s1):
                 e2 = s2[i]
-                if not isinstance(e2, int) or int.__int__(e2) != e:
+                if type(e2) is S.Expr or not isinstance(e2, int) or int.__int__(e2) != e:
                     e = None  # meta dropped a symbol
             ok = e is not None and self._hint(e) == d
             out.append(e if ok else self.new_symbol(d, "u"))
@@ -264,6 +265,8 @@ class Tracer:
         inputs = [self.value_of(a) for a in args]
         result = DP._call_plain(op, *cargs, **cattrs)
         outs = result if type(result) is tuple else (result,)
+        if type(result) is tuple and op.name in _COUNT_FROM_SIZE and inputs:
+            self._fix_count(inputs[0], attrs)
         sattrs = {k: _symbolic(a) for k, a in attrs.items()} if attrs else {}
         node = self._node(op.name, inputs, sattrs, None, [o._data for o in outs], op)
         for i, o in enumerate(outs):
@@ -271,6 +274,18 @@ class Tracer:
             if op.view and args and isinstance(args[0], Tensor):
                 self.views[id(o)] = (args[0], op, sattrs, i if type(result) is tuple else None)
         return result
+
+    def _fix_count(self, v, attrs):
+        """unbind/split/chunk: the number of outputs comes from a size, which is therefore a
+        constant of the graph (guarded)."""
+        shape = getattr(v.type, "shape", None)
+        if shape is None:
+            return
+        d = attrs.get("dim", 0)
+        d = d + len(shape) if d < 0 else d
+        e = self.subst(shape[d]) if 0 <= d < len(shape) else None
+        if type(e) is S.Expr:
+            self.on_guard("int", e, S.evaluate(e, self.hints))
 
     def call_inplace(self, op, target, args, attrs):
         """``target.op_(*args)``: run it eagerly, record the functional op and make its result
@@ -295,9 +310,10 @@ class Tracer:
         if info is None:
             return
         parent, op, attrs, idx = info
-        pv = self.lookup(parent)
-        if pv is None:
-            pv = self.constant(parent)
+        # the parent's own entry is stale now (the eager write bumped the shared version
+        # counter): its recorded Value is exactly the "before" state the scatter needs
+        e = self.env.get(id(parent))
+        pv = e[1] if e is not None and e[0] is parent else self.constant(parent)
         new_parent = _scatter_back(self, parent, pv, v, op, attrs, idx)
         self.assign(parent, new_parent)
         # siblings sharing the base are refreshed lazily (their version is stale now)
@@ -318,6 +334,8 @@ class Tracer:
                 name = _bare(a)
                 if name is not None and name not in self.repl:
                     self.repl[name] = b  # specialize: every later use sees the same size
+                    if not self.in_meta:
+                        self.spec_lines[name] = source_line()
                     return
         if self.in_meta:
             return
@@ -365,6 +383,9 @@ class Tracer:
                     _retype(v, sub)
                 if n.kind == "Guard" and not n.inputs and _trivial(n.attrs):
                     blk.nodes.remove(n)
+
+
+_COUNT_FROM_SIZE = frozenset({"unbind", "split", "split_with_sizes"})
 
 
 def _bare(e):
@@ -489,7 +510,8 @@ def _patch_sizes(on: bool):
         if _ORIG:
             return
         _ORIG.update(shape=Tensor.shape, size=Tensor.size, numel=Tensor.numel,
-                     detach=Tensor.detach)
+                     detach=Tensor.detach, __len__=Tensor.__len__)
+        Tensor.__len__ = _len
         Tensor.shape = property(_shape)
         Tensor.size = _size
         Tensor.numel = _numel
@@ -498,6 +520,15 @@ def _patch_sizes(on: bool):
         for k, v in _ORIG.items():
             setattr(Tensor, k, v)
         _ORIG.clear()
+
+
+def _len(self):
+    """len() must return a plain int (CPython): a symbolic first dim is specialized, with a
+    guard naming the line."""
+    shape = _traced_shape(self)
+    if not shape:
+        raise TypeError("len() of a 0-d tensor")
+    return shape[0].__index__()
 
 
 def _detach(self):

@@ -7,6 +7,7 @@ from . import (nn_activation, nn_conv, nn_ctc, nn_embedding, nn_linear, nn_loss,
 from . import nn_conv_transpose, nn_grid, nn_interp, nn_spatial  # noqa: F401,E402
 from . import nn_rnn_cell  # noqa: F401,E402
 from . import shape_scatter  # noqa: F401,E402
+from . import creation, random_ops  # noqa: F401,E402
 from . import decomp_nn  # noqa: F401,E402 - attaches decompositions; after every family
 from .registry import OpDef, Sample, all_ops, get, register
 

@@ -167,9 +167,16 @@ class RNNBase(Module):
                 idx = layer * dirs + d
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
                 x_proj = F.linear(layer_in, w_ih, b_ih)          # all time steps at once
-                xs = x_proj.unbind(0)   # one node whose backward stacks the step gradients
                 h = h0[idx]
                 c = c0[idx] if lstm else None
+                if _is_tracing():  # a Loop node: the trace runs at any sequence length
+                    out, h, c = self._traced_steps(x_proj, h, c, w_hh, b_hh, w_hr, d == 1)
+                    outs.append(out)
+                    h_n.append(h)
+                    if lstm:
+                        c_n.append(c)
+                    continue
+                xs = x_proj.unbind(0)   # one node whose backward stacks the step gradients
                 steps = range(x_proj.shape[0] - 1, -1, -1) if d == 1 else range(x_proj.shape[0])
                 seq = [None] * x_proj.shape[0]
                 for t in steps:
@@ -189,6 +196,33 @@ class RNNBase(Module):
                 layer_in = F.dropout(layer_in, self.dropout, True)
         h_n = _stack(h_n)
         return layer_in, ((h_n, _stack(c_n)) if lstm else h_n)
+
+    def _traced_steps(self, x_proj, h, c, w_hh, b_hh, w_hr, reverse):
+        """The time loop as ``torch.while_loop`` (recorded as one Loop node while tracing):
+        carried (step, h, c, outputs), each step reading x_proj[t] and writing outputs[t]."""
+        from ...api.creation import tensor
+        from ...jit._control_flow import while_loop
+        lstm = self.mode == "LSTM"
+        n = x_proj.shape[0]
+        out0 = zeros((n,) + tuple(h.shape), dtype=h.dtype)
+        i0 = tensor([0])
+
+        def cond_fn(i, h, c, out):
+            return i.sum() < n
+
+        def body_fn(i, h, c, out):
+            t = (n - 1 - i) if reverse else i
+            xt = x_proj.index_select(0, t).squeeze(0)
+            if lstm:
+                h, c = _lstm_step_fused(xt, h, c, w_hh, b_hh, w_hr)
+            elif self.mode == "GRU":
+                h = _gru_step_fused(xt, h, w_hh, b_hh)
+            else:
+                h = _rnn_step(xt, h, w_hh, b_hh, self.mode == "RNN_RELU")
+            return i + 1, h, (c if lstm else h), out.index_copy(0, t, h.unsqueeze(0))
+
+        _, h, c, out = while_loop(cond_fn, body_fn, (i0, h, c if lstm else h, out0))
+        return out, h, (c if lstm else None)
 
     def forward(self, input, hx=None):
         from ..utils.rnn import PackedSequence
@@ -272,6 +306,11 @@ class RNNBase(Module):
                 hs.append(st)
         out = _cat(outs, 1)
         return out, ((_cat(hs, 1), _cat(cs, 1)) if lstm else _cat(hs, 1))
+
+
+def _is_tracing() -> bool:
+    from ...jit._tracer import current
+    return current() is not None
 
 
 def _stack(ts):
