@@ -314,7 +314,8 @@ class Tracer:
         # counter): its recorded Value is exactly the "before" state the scatter needs
         e = self.env.get(id(parent))
         pv = e[1] if e is not None and e[0] is parent else self.constant(parent)
-        new_parent = _scatter_back(self, parent, pv, v, op, attrs, idx)
+        from ._tracer_views import scatter_back
+        new_parent = scatter_back(self, parent, pv, v, op, attrs, idx)
         self.assign(parent, new_parent)
         # siblings sharing the base are refreshed lazily (their version is stale now)
         self.bind(t, v)
@@ -461,43 +462,6 @@ def _dtype_of(arr):
 
 def _dev(arr):
     return "cpu" if type(arr) is np.ndarray else f"cuda:{arr.device.id}"
-
-
-# ------------------------------------------------------------------ writes through views
-def _scatter_back(tr, parent, pv, v, op, attrs, idx):
-    """The new value of ``parent`` after its view (``op(parent, **attrs)``) became ``v``."""
-    name = op.name
-    pshape = pv.type.shape
-    if name == "_indexing_alias":
-        return v
-    if name in ("view", "reshape", "unsqueeze", "squeeze"):
-        return tr._node("reshape", [v], {"shape": list(pshape)}, None, [parent._data]).outputs[0]
-    if name in ("transpose", "t"):
-        return tr._node(name, [v], attrs, None, [parent._data]).outputs[0]
-    if name == "permute":
-        dims = list(attrs["dims"])
-        inv = [dims.index(i) for i in range(len(dims))]
-        return tr._node("permute", [v], {"dims": inv}, None, [parent._data]).outputs[0]
-    if name in ("slice", "select", "diagonal", "as_strided"):
-        return tr._node(f"{name}_scatter", [pv, v], attrs, None, [parent._data]).outputs[0]
-    if name in ("split", "split_with_sizes", "unbind"):
-        sattrs = _split_as_slice(parent, op, attrs, idx)
-        kind = "select_scatter" if name == "unbind" else "slice_scatter"
-        return tr._node(kind, [pv, v], sattrs, None, [parent._data]).outputs[0]
-    raise RuntimeError(f"jit.trace: an in-place write through a '{name}' view is not supported "
-                       f"(at {source_line()}); write to a clone instead")
-
-
-def _split_as_slice(parent, op, attrs, idx):
-    dim = attrs.get("dim", 0)
-    if op.name == "unbind":
-        return {"dim": dim, "index": idx}
-    if op.name == "split":
-        size = attrs["split_size"]
-        return {"dim": dim, "start": size * idx, "end": size * (idx + 1), "step": 1}
-    sizes = attrs["split_sizes"]
-    start = sum(sizes[:idx])
-    return {"dim": dim, "start": start, "end": start + sizes[idx], "step": 1}
 
 
 # ------------------------------------------------------------------ sizes while tracing
