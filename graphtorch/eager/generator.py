@@ -12,8 +12,8 @@ import numpy as np
 from ..ops import dtypes as D
 from .device import as_device
 
-__all__ = ["Generator", "default_generator", "DEFAULT_SEED", "resolve", "uniform", "normal",
-           "integers"]
+# the samplers that draw from a Generator's stream live in ops/random_ops.py
+__all__ = ["Generator", "default_generator", "DEFAULT_SEED"]
 
 DEFAULT_SEED = 67280421310721  # PyTorch's initial default seed
 _U64 = (1 << 64) - 1
@@ -93,49 +93,3 @@ class Generator:
 
 
 default_generator = Generator()
-
-
-def resolve(generator) -> np.random.Generator:
-    """The numpy stream for a ``generator=`` argument (None: the default generator)."""
-    if generator is None:
-        return default_generator._np
-    if not isinstance(generator, Generator):
-        raise TypeError(f"expected a torch.Generator for argument 'generator', got "
-                        f"{type(generator).__name__}")
-    return generator._np
-
-
-# ---------------------------------------------------------------- samplers (numpy arrays)
-def uniform(rng, shape, dt, lo=0.0, hi=1.0):
-    """Uniform [lo, hi) in ``dt``; half types are drawn on their own grid so that the upper
-    bound is never reached by rounding."""
-    if dt.category == D._COMPLEX:
-        r = dt.to_real()
-        return (uniform(rng, shape, r, lo, hi) + 1j * uniform(rng, shape, r, lo, hi)) \
-            .astype(dt.np)
-    if dt in (D.float16, D.bfloat16):
-        bits = 11 if dt is D.float16 else 8
-        u = np.floor(rng.random(shape) * 2 ** bits) / 2 ** bits
-    else:
-        u = rng.random(shape, dtype=dt.np)
-    if lo == 0.0 and hi == 1.0:
-        return u.astype(dt.np)
-    return (lo + (hi - lo) * u.astype(np.float64)).astype(dt.np)
-
-
-def normal(rng, shape, dt, mean=0.0, std=1.0):
-    """Normal(mean, std) samples in ``dt``."""
-    if dt.category == D._COMPLEX:  # torch: real and imaginary parts each have variance 1/2
-        r = dt.to_real()
-        z = normal(rng, shape, r) + 1j * normal(rng, shape, r)
-        return (mean + std * z / np.sqrt(2)).astype(dt.np)
-    work = dt.np if dt in (D.float32, D.float64) else np.float32
-    z = rng.standard_normal(shape, dtype=work)
-    if mean == 0.0 and std == 1.0:
-        return z.astype(dt.np)
-    return (mean + std * z.astype(np.float64)).astype(dt.np)
-
-
-def integers(rng, lo, hi, shape, dt):
-    """Integers uniform in [lo, hi) (hi may be 2**63), cast to ``dt``."""
-    return rng.integers(lo, hi - 1, size=shape, dtype=np.int64, endpoint=True).astype(dt.np)
