@@ -51,12 +51,14 @@ class _Compiled:
                                    "(trace again for other dtypes/ranks, or keep those sizes)")
 
 
-def run_trace(comp: _Compiled, norm_args, state_tensors):
-    """Call a compiled trace with normalized arguments and the current parameters/buffers."""
+def run_trace(comp: _Compiled, norm_args, state_tensors, canon=None, what="traced graph"):
+    """Call a compiled trace with normalized arguments and the current parameters/buffers.
+    ``canon`` maps input specs to the form they are compared in (loaded graphs compare
+    namedtuples by name and fields, not class)."""
     tr = comp.trace
     flat, spec = P.flatten(norm_args)
-    if spec != tr.in_spec:
-        raise RuntimeError(f"traced graph: expected inputs {P.spec_str(tr.in_spec)}, got "
+    if (spec != tr.in_spec) if canon is None else (canon(spec) != canon(tr.in_spec)):
+        raise RuntimeError(f"{what}: expected inputs {P.spec_str(tr.in_spec)}, got "
                            f"{P.spec_str(spec)}")
     comp.check(flat)
     inputs = list(flat) + list(state_tensors)

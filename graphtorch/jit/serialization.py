@@ -22,11 +22,10 @@ import zipfile
 
 import numpy as np
 
-from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
 from ..ops import dtypes as D
 from . import _pytree as P
-from ._module import ScriptFunction, ScriptModule, TracedModule, _Compiled
+from ._module import ScriptFunction, ScriptModule, TracedModule, _Compiled, run_trace
 from ._record import Trace, normalize_args
 
 __all__ = ["save", "load", "RecursiveScriptModule", "LoadedFunction"]
@@ -482,18 +481,4 @@ def _mode_str(modes):
 
 def _run(comp, norm_args, state_tensors):
     """run_trace, comparing input structure by namedtuple name and fields."""
-    tr = comp.trace
-    flat, spec = P.flatten(norm_args)
-    if _canon(spec) != _canon(tr.in_spec):
-        raise RuntimeError(f"loaded graph: expected inputs {P.spec_str(tr.in_spec)}, got "
-                           f"{P.spec_str(spec)}")
-    comp.check(flat)
-    inputs = list(flat) + list(state_tensors)
-    outs = comp.interp.run(inputs)
-    if tr.writebacks:
-        with no_grad():
-            for oi, ii in tr.writebacks:
-                target = inputs[ii]
-                target._data[...] = outs[oi]._data
-                target._vc[0] += 1
-    return P.unflatten(tr.out_spec, outs[:tr.n_out])
+    return run_trace(comp, norm_args, state_tensors, canon=_canon, what="loaded graph")
