@@ -231,9 +231,9 @@ class Graph:
         for i, v in enumerate(self.inputs):
             shape = getattr(v.type, "shape", None)
             for d, e in enumerate(shape or ()):
-                if type(e) is S.Expr and len(e.terms) == 1 and e.terms[0][1] == 1 and \
-                        len(e.terms[0][0]) == 1 and type(e.terms[0][0][0]) is str:
-                    out.setdefault(e.terms[0][0][0], (i, d))
+                name = S.bare_symbol(e)
+                if name is not None:
+                    out.setdefault(name, (i, d))
         return out
 
     def copy(self) -> "Graph":

@@ -138,7 +138,7 @@ class Interpreter:
                         raise RuntimeError(f"input %{name} (input {i}) must have size {want} "
                                            f"at dim {d}, got shape {list(shape)}")
                     continue
-                s = _bare_symbol(want)
+                s = S.bare_symbol(want)
                 if s is None:
                     late.append((name, i, d, want, have))
                 elif s in env:
@@ -208,7 +208,7 @@ class Interpreter:
         for oi, o in enumerate(node.outputs):
             t = o.type
             for d, e in enumerate(getattr(t, "shape", None) or ()):
-                s = _bare_symbol(e)
+                s = S.bare_symbol(e)
                 if s is not None and s not in known:
                     known.add(s)
                     binds.append((oi, d, s))
@@ -328,14 +328,6 @@ def _shape(x):
     return getattr(x, "shape", None)
 
 
-def _bare_symbol(e):
-    if type(e) is _Expr and len(e.terms) == 1:
-        mono, c = e.terms[0]
-        if c == 1 and len(mono) == 1 and type(mono[0]) is str:
-            return mono[0]
-    return None
-
-
 def _constant(value):
     """A Constant's run-time value; tensor constants are wrapped once, read-only."""
     if isinstance(value, _ndarray):
@@ -400,7 +392,7 @@ def _entry_code(it, ns):
             continue
         conds.append(f"len({sh} := {v}._data.shape) != {rank}")
         for d, want in dims:
-            s = _bare_symbol(want)
+            s = S.bare_symbol(want)
             if type(want) is int:
                 conds.append(f"{sh}[{d}] != {want}")
             elif s is not None and s not in syms:
@@ -409,7 +401,7 @@ def _entry_code(it, ns):
                 conds.append(f"{sh}[{d}] != {syms[s]}")
     for slot, i, name, rank, dims in it._entry:  # compound dims once every symbol is bound
         for d, want in dims:
-            if type(want) is _Expr and _bare_symbol(want) is None and \
+            if type(want) is _Expr and S.bare_symbol(want) is None and \
                     S.free_symbols(want) <= set(syms):
                 ns[f"E_in{slot}_{d}"] = want
                 env = "{" + ", ".join(f"{k!r}: {e}" for k, e in syms.items()) + "}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 __all__ = ["Expr", "sym", "add", "sub", "mul", "floordiv", "mod", "neg", "evaluate",
-           "free_symbols", "parse_expr", "expr_str", "SymInt", "expr_of", "is_symbolic"]
+           "free_symbols", "bare_symbol", "parse_expr", "expr_str", "SymInt", "expr_of", "is_symbolic"]
 
 
 class Expr:
@@ -169,6 +169,15 @@ def evaluate(e, env: dict) -> int:
                 v *= evaluate(a[1], env) % evaluate(a[2], env)
         total += v
     return total
+
+
+def bare_symbol(e):
+    """The symbol's name if ``e`` is exactly one symbol (``N``), else None."""
+    if type(e) is Expr and len(e.terms) == 1:
+        mono, c = e.terms[0]
+        if c == 1 and len(mono) == 1 and type(mono[0]) is str:
+            return mono[0]
+    return None
 
 
 def is_symbolic(x) -> bool:

@@ -109,7 +109,7 @@ def record(fn, args, kwargs, module=None, *, strict=True, dynamic=True, sig_fn=N
     before = [tr.lookup(t) for t in list(flat) + state_tensors]
     with tr, _scopes(tr, module):
         out = fn(*args, **kwargs)
-        out_leaves, out_spec = _flatten_out(out)
+        out_leaves, out_spec = P.flatten(out)
         if strict and P.has_dict(out_spec):
             raise RuntimeError(_STRICT_MSG)
         outs = [tr.value_of(x) for x in out_leaves]
@@ -123,7 +123,7 @@ def record(fn, args, kwargs, module=None, *, strict=True, dynamic=True, sig_fn=N
     spec_lines = {}
     for i, v in enumerate(inputs):
         for d, e in enumerate(getattr(v.type, "shape", None) or ()):
-            name = _bare_name(e)
+            name = S.bare_symbol(e)
             if name in tr.spec_lines:
                 spec_lines[(i, d)] = tr.spec_lines[name]
     tr.finish()
@@ -131,17 +131,6 @@ def record(fn, args, kwargs, module=None, *, strict=True, dynamic=True, sig_fn=N
     return Trace(graph, in_spec, out_spec, len(flat), state, len(out_leaves), writebacks,
                  modes, spec_lines), inputs
 
-
-def _bare_name(e):
-    if type(e) is S.Expr and len(e.terms) == 1 and e.terms[0][1] == 1 and \
-            len(e.terms[0][0]) == 1 and type(e.terms[0][0][0]) is str:
-        return e.terms[0][0][0]
-    return None
-
-
-def _flatten_out(out):
-    leaves, spec = P.flatten(out)
-    return leaves, spec
 
 
 _STRICT_MSG = ("Encountering a dict at the output of the tracer might cause the trace to be "
@@ -187,6 +176,3 @@ class _scopes:
             Module.__call__ = self.saved
         return False
 
-
-def is_symint(x) -> bool:
-    return type(x) is S.SymInt

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..eager.tensor import Tensor
 from ..nn.modules.module import Module
-from ._module import ScriptFunction, TracedModule, _Compiled
+from ._module import ScriptFunction, TracedModule
 from ._record import record
 from ._tracer import TracerWarning
 
@@ -206,5 +206,3 @@ def _restore(module, saved):
         for b, data in saved:
             b._data[...] = data
 
-
-_ = _Compiled

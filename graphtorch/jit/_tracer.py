@@ -204,7 +204,7 @@ class Tracer:
         for i, arr in enumerate(arrays):
             m1 = _nth(first, i)
             m2 = _nth(second, i) if symbolic else m1
-            out.append(TensorType(_dtype_of(arr), self._dims(m1, m2, arr.shape, symbolic), _dev(arr)))
+            out.append(TensorType(_dtype_of(arr), self._dims(m1, m2, arr.shape), _dev(arr)))
         return out
 
     def _meta(self, op, inputs, attrs, scale):
@@ -242,7 +242,7 @@ class Tracer:
     def _hint(self, e):
         return S.evaluate(e, self.hints) if type(e) is S.Expr else e
 
-    def _dims(self, m1, m2, shape, symbolic):
+    def _dims(self, m1, m2, shape):
         s1, s2 = getattr(m1, "shape", None), getattr(m2, "shape", None)
         if s1 is None or len(s1) != len(shape):
             return tuple(self.new_symbol(d, "u") for d in shape)
@@ -332,7 +332,7 @@ class Tracer:
             kind = "eq"
         if kind == "eq":
             for a, b in ((lhs, rhs), (rhs, lhs)):
-                name = _bare(a)
+                name = S.bare_symbol(a)
                 if name is not None and name not in self.repl:
                     self.repl[name] = b  # specialize: every later use sees the same size
                     if not self.in_meta:
@@ -389,20 +389,10 @@ class Tracer:
 _COUNT_FROM_SIZE = frozenset({"unbind", "split", "split_with_sizes"})
 
 
-def _bare(e):
-    if type(e) is S.Expr and len(e.terms) == 1 and e.terms[0][1] == 1 and \
-            len(e.terms[0][0]) == 1 and type(e.terms[0][0][0]) is str:
-        return e.terms[0][0][0]
-    return None
-
-
 def _substitute(e, repl):
     for _ in range(len(repl) + 1):  # chains s2 -> s0 -> 784
-        names = S.free_symbols(e) & repl.keys()
-        if not names:
+        if not S.free_symbols(e) & repl.keys():
             return e
-        env = {}
-        # rebuild the polynomial with replaced symbols
         e = _rebuild(e, repl)
     return e
 
