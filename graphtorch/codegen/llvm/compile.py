@@ -1,0 +1,105 @@
+"""The llvm backend's driver: pass pipeline, lowering, LLVM optimisation and codegen (or the
+disk cache), linking, and the runtime object.
+
+``compile_graph(graph)`` returns a ``CompiledGraph`` or raises ``LoweringError`` for a graph
+the backend cannot lower (data-dependent sizes, unsupported control flow); callers fall back
+to the interpreter then."""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+
+import llvmlite.binding as llvm
+
+from ...ir.passes import run_pipeline
+from ...ops import registry as R
+from . import cache, engine
+from .lower import RULES, Lowering, LoweringError
+from .runtime import CompiledGraph, host_address, input_meta
+
+__all__ = ["compile_graph", "supported", "LoweringError", "VERSION"]
+
+VERSION = "1"
+_LOADED: dict = {}
+_LOCK = threading.Lock()
+_HOST_BOUND = []
+
+
+def _rules():
+    from . import rules_gemm, rules_pointwise, rules_pool, rules_reduce, rules_views  # noqa: F401
+    return RULES
+
+
+def supported(name: str) -> bool:
+    """Whether op ``name`` is kept for the llvm backend (a native rule, or no decomposition:
+    then the host fallback runs it); everything else is decomposed first."""
+    return name in _rules() or R.get(name).decomp is None
+
+
+def compile_graph(graph, *, opt_level: int = 3, use_cache: bool = True, optimize_graph=True):
+    """Compile ``graph`` to native code.
+
+    Args:
+        graph: an ``ir.Graph`` (copied; the argument is not modified).
+        opt_level: LLVM optimisation level (0-3).
+        use_cache: read and write the on-disk cache of compiled objects.
+        optimize_graph: run the pass pipeline (decomposing ops without a native rule) first.
+    """
+    _rules()
+    g = graph.copy()
+    if optimize_graph:
+        g = run_pipeline(g, [n for n in _PASSES], backend="llvm", supported=supported)
+    lw = Lowering(g).run()
+    text = str(lw.module)
+    digest = hashlib.sha256((text + engine.host_key() + VERSION + str(opt_level))
+                            .encode()).hexdigest()[:24]
+    name = f"gt_entry_{digest}"
+    text = text.replace('@"gt_entry"', f"@{name}").replace("@gt_entry(", f"@{name}(")
+    _bind_host()
+    with _LOCK:
+        addr = _LOADED.get(name)
+        if addr is None:
+            obj = cache.get(digest) if use_cache else None
+            if obj is None:
+                obj, _ = engine.compile_ir(text, opt_level)
+                if use_cache:
+                    cache.put(digest, obj)
+            addr = engine.load_object(obj, [name])[0]
+            _LOADED[name] = addr
+    cg = CompiledGraph(g, input_meta(lw), addr, llvm_ir=text)
+    cg.cache_key = digest
+    cg.opt_level = opt_level
+    return cg
+
+
+_PASSES = ("inline", "simplify", "constant_fold", "cse", "dce", "bn_fold", "decompose",
+           "simplify", "cse", "dce", "fusion")
+
+
+def _bind_host():
+    if not _HOST_BOUND:
+        engine.target_machine()
+        llvm.add_symbol("gt_host_call", host_address())
+        _HOST_BOUND.append(True)
+
+
+def assembly(cg) -> str:
+    """The host assembly of a compiled graph (compiled again from its LLVM IR, for reading)."""
+    mod = llvm.parse_assembly(cg.llvm_ir)
+    engine.optimize(mod, cg.opt_level)
+    return engine.target_machine().emit_assembly(mod)
+
+
+def optimized_ir(cg) -> str:
+    """The LLVM IR after LLVM's optimisation pipeline."""
+    mod = llvm.parse_assembly(cg.llvm_ir)
+    engine.optimize(mod, cg.opt_level)
+    return str(mod)
+
+
+def cache_dir() -> str:
+    return cache.directory()
+
+
+del os

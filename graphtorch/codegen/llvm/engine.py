@@ -1,0 +1,120 @@
+"""The process-wide LLVM JIT: one target machine for the host CPU, one MCJIT engine that
+compiled modules' object code is added to, and the external symbols generated code may call
+(scipy's BLAS, libm).
+
+Why object code: a module is optimised and compiled to an object file once; the bytes are what
+the disk cache stores, so a second process only has to link them (``add_object_file``)."""
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import llvmlite.binding as llvm
+
+__all__ = ["target_machine", "compile_ir", "load_object", "host_key", "optimize"]
+
+_LOCK = threading.RLock()
+_STATE = {}
+
+
+def _init():
+    if _STATE:
+        return _STATE
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    cpu = llvm.get_host_cpu_name()
+    features = llvm.get_host_cpu_features().flatten()
+    tm = _new_tm(cpu, features)
+    _bind_externals()
+    _STATE.update(tm=tm, cpu=cpu, features=features,
+                  triple=llvm.get_process_triple(), modules=[])
+    return _STATE
+
+
+def _new_tm(cpu, features):
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(cpu=cpu, features=features, opt=3, reloc="pic",
+                                        codemodel="jitdefault")
+
+
+def target_machine():
+    """The host target machine (CPU name and features of this machine)."""
+    with _LOCK:
+        return _init()["tm"]
+
+
+def host_key() -> str:
+    """A string naming the host for cache keys: triple, CPU and its features."""
+    with _LOCK:
+        s = _init()
+        return f"{s['triple']}|{s['cpu']}|{s['features']}|llvm{llvm.llvm_version_info}"
+
+
+def optimize(mod, level: int = 3):
+    """Run LLVM's O``level`` module pipeline (the new pass manager) on a parsed module."""
+    tm = target_machine()
+    pto = llvm.PipelineTuningOptions(speed_level=level)
+    pto.loop_vectorization = level >= 2
+    pto.slp_vectorization = level >= 2
+    pb = llvm.create_pass_builder(tm, pto)
+    pb.getModulePassManager().run(mod, pb)
+
+
+def compile_ir(text: str, level: int = 3):
+    """Parse, verify, optimise and compile LLVM IR text; returns (object bytes, optimised IR
+    text, assembly text producer)."""
+    with _LOCK:
+        tm = target_machine()
+        mod = llvm.parse_assembly(text)
+        mod.verify()
+        optimize(mod, level)
+        obj = tm.emit_object(mod)
+        return obj, mod
+
+
+def load_object(obj: bytes, names):
+    """Link object code into the engine; returns the addresses of the named functions."""
+    with _LOCK:
+        s = _init()
+        # one engine per object: objects never see each other's (internal) symbols
+        # (an engine owns its target machine: each gets its own)
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""),
+                                            _new_tm(s["cpu"], s["features"]))
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+        s["modules"].append(engine)
+        addrs = [engine.get_function_address(n) for n in names]
+    missing = [n for n, a in zip(names, addrs) if not a]
+    if missing:
+        raise RuntimeError(f"llvm backend: functions {missing} not found after linking")
+    return addrs
+
+
+# ------------------------------------------------------------------ external symbols
+def _capsule_address(cap) -> int:
+    api = ctypes.pythonapi
+    api.PyCapsule_GetName.restype = ctypes.c_char_p
+    api.PyCapsule_GetName.argtypes = [ctypes.py_object]
+    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    return api.PyCapsule_GetPointer(cap, api.PyCapsule_GetName(cap))
+
+
+def _bind_externals():
+    from scipy.linalg import cython_blas
+    caps = cython_blas.__pyx_capi__
+    for name in ("sgemm", "dgemm"):
+        llvm.add_symbol(f"gt_blas_{name}", _capsule_address(caps[name]))
+    libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    for name in _LIBM:
+        for suffix in ("", "f"):
+            fn = getattr(libm, name + suffix, None)
+            if fn is not None:
+                llvm.add_symbol(name + suffix, ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_LIBM = ("exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "asin",
+         "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc",
+         "pow", "fmod", "hypot", "lgamma", "cbrt", "nextafter", "copysign", "remainder")
+
+import ctypes.util  # noqa: E402  (used lazily by _bind_externals)

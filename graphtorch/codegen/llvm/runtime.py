@@ -1,0 +1,306 @@
+"""Calling a compiled graph: entry checks, symbol binding, the arena plan, one ctypes call.
+
+Per call the Python side checks every input's dtype, rank and sizes (and the size guards)
+before native code touches memory, looks up the plan for these sizes (output shapes, arena
+offsets: computed once per distinct set of symbol values), allocates the outputs, and calls
+``gt_entry(bufs, slots)``.  Outputs are fresh numpy arrays written in place by the kernels and
+handed back without a copy."""
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import numpy as np
+
+from ...ir import symbolic as S
+from ...ir.types import SHORT_DTYPE, TensorType
+from .rules_host import _HOST_SIG, run_host_call
+
+__all__ = ["CompiledGraph"]
+
+_NP = {"f32": np.float32, "f64": np.float64, "i8": np.int8, "u8": np.uint8, "i16": np.int16,
+       "i32": np.int32, "i64": np.int64, "b8": np.bool_}
+_ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
+_TLS = threading.local()
+_GRAPHS: dict = {}
+_CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+        "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+
+@_HOST_SIG
+def _host_dispatch(call_id, bufs, slots):
+    state = _TLS.stack[-1]
+    try:
+        run_host_call(state, state.graph.host_calls[call_id])
+        return 0
+    except BaseException as e:  # noqa: BLE001 - re-raised by the runtime after the call
+        state.error = e
+        return -1
+
+
+def host_address() -> int:
+    return ctypes.cast(_host_dispatch, ctypes.c_void_p).value
+
+
+class _Plan:
+    __slots__ = ("out_shapes", "arena_size", "slots", "offsets", "arena", "lock")
+
+
+class _Call:
+    """What a host callback sees of the call in progress."""
+
+    __slots__ = ("graph", "arrays", "arena", "plan", "env", "slots", "error")
+
+    def array_of(self, buf):
+        shape = tuple(S.evaluate(d, self.env) for d in buf.shape)
+        dt = _NP[buf.dt]
+        if buf.kind == "buf":
+            return self.arrays[buf.index].reshape(shape)
+        off = self.plan.offsets[buf.index]
+        n = int(np.prod(shape, dtype=np.int64)) * np.dtype(dt).itemsize
+        return self.arena[off:off + n].view(dt).reshape(shape)
+
+    def slot_value(self, h):
+        w = int(self.slots[h.slot])
+        if h.kind == "float":
+            return float(np.array([w], dtype=np.int64).view(np.float64)[0])
+        return bool(w) if h.kind == "bool" else w
+
+
+class CompiledGraph:
+    """A graph compiled by the llvm backend; call it with numpy arrays, get numpy arrays.
+
+    Attributes:
+        graph: the optimised graph that was lowered.
+        llvm_ir, asm: the generated LLVM IR and the host assembly (text), for debugging.
+        host_ops: names of ops that run through the host fallback (not native code).
+    """
+
+    def __init__(self, graph, meta, addr, llvm_ir="", asm=""):
+        self.graph = graph
+        self.llvm_ir, self.asm = llvm_ir, asm
+        self._fn = _ENTRY(addr)
+        self._inputs = meta["inputs"]          # (name, dt, shape) or (name, "scalar", kind)
+        self._symbols = meta["symbols"]        # [(name, input index, dim)]
+        self._outs = meta["outputs"]           # [(dt, shape)]
+        self._arena_bufs = meta["arena"]       # [(slot, nbytes expr, first, last)]
+        self._n_slots = meta["n_slots"]
+        self._consts = meta["consts"]
+        self._guards = meta["size_guards"]
+        self._data_guards = meta["data_guards"]
+        self.host_calls = meta["host_calls"]
+        self.host_ops = sorted({c[0].kind for c in self.host_calls})
+        self.kernels = meta.get("kernels", 0)
+        self._scalar_slots = meta["scalar_inputs"]  # input index -> slot
+        self._plans: dict = {}
+        self._id = id(self)
+        _GRAPHS[self._id] = self
+        self._const_addrs = [c.__array_interface__["data"][0] for c in self._consts]
+        self._checks = self._build_checks()
+
+    # ------------------------------------------------------------------ entry checks
+    def _build_checks(self):
+        sym_first = {}
+        for name, i, d in self._symbols:
+            sym_first.setdefault(name, (i, d))
+        checks = []
+        for i, spec in enumerate(self._inputs):
+            name, dt = spec[0], spec[1]
+            if dt == "scalar":
+                checks.append(None)
+                continue
+            dims = []
+            for d, e in enumerate(spec[2]):
+                if type(e) is int:
+                    dims.append((d, e, None))
+                elif sym_first.get(S.bare_symbol(e)) == (i, d):
+                    dims.append((d, None, S.bare_symbol(e)))
+                else:
+                    dims.append((d, e, None))
+            checks.append((name, np.dtype(_NP[dt]), len(spec[2]), dims))
+        return checks
+
+    def _bind(self, arrays):
+        env = {}
+        late = []
+        for i, (a, chk) in enumerate(zip(arrays, self._checks)):
+            if chk is None:
+                continue
+            name, npd, rank, dims = chk
+            if a.dtype != npd:
+                raise RuntimeError(f"compiled graph: input {i} (%{name}) expected dtype "
+                                   f"{SHORT_DTYPE[_short(npd)]}, got {_dtname(a.dtype)}")
+            if a.ndim != rank:
+                raise RuntimeError(f"compiled graph: input {i} (%{name}) expected {rank} "
+                                   f"dimensions, got shape {list(a.shape)}")
+            shape = a.shape
+            for d, want, sym in dims:
+                if sym is not None:
+                    env[sym] = shape[d]
+                elif type(want) is int:
+                    if shape[d] != want:
+                        raise RuntimeError(f"compiled graph: input {i} (%{name}) expected size "
+                                           f"{want} at dim {d}, got shape {list(shape)}")
+                else:
+                    late.append((i, name, d, want, shape))
+        for i, name, d, want, shape in late:
+            exp = S.evaluate(want, env)
+            if shape[d] != exp:
+                raise RuntimeError(f"compiled graph: input {i} (%{name}) expected size "
+                                   f"{S.expr_str(want)} = {exp} at dim {d}, got shape "
+                                   f"{list(shape)}")
+        for lhs, cmp, rhs, msg, src in self._guards:
+            a, b = S.evaluate(lhs, env), S.evaluate(rhs, env)
+            if not _CMP[cmp](a, b):
+                raise RuntimeError(f"compiled graph: size guard {S.expr_str(lhs)} {cmp} "
+                                   f"{S.expr_str(rhs)} failed ({a} vs {b})"
+                                   + (f", recorded at {src}" if src else "")
+                                   + (f": {msg}" if msg else ""))
+        return env
+
+    # ------------------------------------------------------------------ plans
+    def _plan(self, env, key):
+        p = _Plan()
+        p.out_shapes = [tuple(S.evaluate(d, env) for d in shape) for _, shape in self._outs]
+        sizes = [(slot, _align(S.evaluate(nb, env)), first, last)
+                 for slot, nb, first, last in self._arena_bufs]
+        p.offsets, p.arena_size = _assign(sizes)
+        slots = np.zeros(max(self._n_slots, 1), dtype=np.int64)
+        slots[0] = self._id
+        for name, _, _ in self._symbols:
+            pass
+        for k, name in enumerate(self._symbol_order()):
+            slots[k + 1] = env[name]
+        for slot, off in p.offsets.items():
+            slots[slot] = off
+        p.slots = slots
+        p.arena = np.empty(max(p.arena_size, 64), dtype=np.uint8)
+        p.lock = threading.Lock()
+        if len(self._plans) > 64:
+            self._plans.clear()
+        self._plans[key] = p
+        return p
+
+    def _symbol_order(self):
+        return sorted({name for name, _, _ in self._symbols})
+
+    # ------------------------------------------------------------------ call
+    def __call__(self, *arrays):
+        if len(arrays) != len(self._inputs):
+            raise TypeError(f"compiled graph takes {len(self._inputs)} inputs, got {len(arrays)}")
+        env = self._bind(arrays)
+        key = tuple(env[s] for s in self._symbol_order()) if env else ()
+        plan = self._plans.get(key) or self._plan(env, key)
+        outs = [np.empty(shape, _NP[dt]) for shape, (dt, _) in zip(plan.out_shapes, self._outs)]
+        own = plan.lock.acquire(blocking=False)
+        arena = plan.arena if own else np.empty(max(plan.arena_size, 64), dtype=np.uint8)
+        try:
+            slots = plan.slots.copy()
+            for i, slot in self._scalar_slots.items():
+                slots[slot] = _word(arrays[i])
+            addrs = [a.__array_interface__["data"][0] if isinstance(a, np.ndarray) else 0
+                     for a in arrays]
+            addrs += [o.__array_interface__["data"][0] for o in outs]
+            addrs.append(arena.__array_interface__["data"][0])
+            addrs += self._const_addrs
+            ptrs = np.array(addrs, dtype=np.uintp)
+            rc = self._run(ptrs, slots, arrays, outs, arena, plan, env)
+        finally:
+            if own:
+                plan.lock.release()
+        if rc:
+            self._raise(rc)
+        return outs
+
+    def _run(self, ptrs, slots, arrays, outs, arena, plan, env):
+        if not self.host_calls:
+            return self._fn(ptrs.ctypes.data, slots.ctypes.data)
+        st = _Call()
+        st.graph, st.arrays, st.arena, st.plan, st.env, st.slots, st.error = \
+            self, list(arrays) + outs, arena, plan, env, slots, None
+        stack = getattr(_TLS, "stack", None)
+        if stack is None:
+            stack = _TLS.stack = []
+        stack.append(st)
+        try:
+            rc = self._fn(ptrs.ctypes.data, slots.ctypes.data)
+        finally:
+            stack.pop()
+        if st.error is not None:
+            raise st.error
+        return rc
+
+    def _raise(self, rc):
+        if 0 < rc <= len(self._data_guards):
+            node = self._data_guards[rc - 1]
+            a = node.attrs
+            raise RuntimeError(
+                f"compiled graph: the traced value of {a.get('kind')}() at "
+                f"{node.source or 'an unknown line'} was {a.get('expected')!r} when the model "
+                f"was traced and differs now; the trace took that branch only. Use "
+                f"torch.jit.script or torch.cond for data-dependent control flow")
+        raise RuntimeError(f"compiled graph: native code failed with status {rc}")
+
+
+def _word(v) -> int:
+    if isinstance(v, float):
+        return int(np.array([v], dtype=np.float64).view(np.int64)[0])
+    return int(v)
+
+
+def _align(n: int) -> int:
+    return (n + 63) // 64 * 64
+
+
+def _assign(sizes):
+    """First-fit offsets for buffers with lifetimes [first, last]: buffers whose lifetimes
+    overlap never share bytes."""
+    placed = []  # (offset, size, first, last)
+    offsets = {}
+    top = 0
+    for slot, size, first, last in sorted(sizes, key=lambda r: (r[2], -r[1])):
+        live = sorted((o, s) for o, s, f, l in placed if not (l < first or f > last))
+        off = 0
+        for o, s in live:
+            if off + size <= o:
+                break
+            off = max(off, o + s)
+        placed.append((off, size, first, last))
+        offsets[slot] = off
+        top = max(top, off + size)
+    return offsets, top
+
+
+def _short(npd):
+    from ...ir.types import DTYPE_SHORT
+    from ...ops import dtypes as D
+    return DTYPE_SHORT[D._NP_TO_DTYPE[np.dtype(npd)]]
+
+
+def _dtname(npd):
+    try:
+        return str(SHORT_DTYPE[_short(npd)])
+    except KeyError:
+        return str(npd)
+
+
+def input_meta(lw):
+    """The runtime's description of inputs, symbols and outputs from a Lowering."""
+    ins, scalar_slots = [], {}
+    for i, v in enumerate(lw.inputs):
+        if isinstance(v.type, TensorType):
+            ins.append((v.name, _dt(v.type), tuple(v.type.shape)))
+        else:
+            ins.append((v.name, "scalar", str(v.type)))
+            scalar_slots[i] = lw.env[v].slot
+    syms = [(name, i, d) for name, (i, d) in lw.graph.symbol_sources().items()]
+    outs = [(_dt(v.type), tuple(v.type.shape)) for v in lw.outputs]
+    return {"inputs": ins, "symbols": syms, "outputs": outs, "arena": lw.arena_bufs,
+            "n_slots": lw.n_slots, "consts": lw.consts, "size_guards": lw.size_guards,
+            "data_guards": [n for n, _ in lw.data_guards], "host_calls": lw.host_calls,
+            "kernels": lw.kernels, "scalar_inputs": scalar_slots}
+
+
+def _dt(t):
+    from ...ir.types import DTYPE_SHORT
+    return DTYPE_SHORT[t.dtype]

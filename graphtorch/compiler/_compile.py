@@ -1,0 +1,235 @@
+"""``torch.compile``: capture through the tracer, compile with a backend, guard, recompile.
+
+A compiled callable keeps one captured graph per input signature (dtypes, devices and ranks
+of the tensor arguments; sizes too when ``dynamic=False``) and training-mode pattern.  Sizes
+are symbolic otherwise, so one native function serves every batch size.  When a guard recorded
+during capture fails (a size the code branched on, a traced data value), the call captures
+again with the new inputs.  Calls that need gradients run the captured graph on the
+interpreter, which records autograd; the llvm backend covers ``no_grad`` inference."""
+from __future__ import annotations
+
+import functools
+import warnings
+
+from ..eager.grad_mode import is_grad_enabled
+from ..eager.tensor import Tensor, wrap
+from ..nn.modules.module import Module
+
+__all__ = ["compile", "OptimizedModule", "GuardFailure", "BACKENDS"]
+
+BACKENDS = ("llvm", "interpreter", "eager")
+
+
+class GuardFailure(RuntimeError):
+    """A guard recorded at capture time does not hold for this call (recapture)."""
+
+
+class _Runner:
+    """Duck-types ``ir.interpreter.Interpreter.run`` for a captured trace: native code when
+    possible, the interpreter when gradients are needed or lowering failed."""
+
+    def __init__(self, trace, backend, owner):
+        from ..ir.interpreter import Interpreter
+        self.trace = trace
+        self.interp = Interpreter(trace.graph)
+        self.native = None
+        self.reason = None
+        if backend == "llvm":
+            from ..codegen.llvm import LoweringError, compile_graph
+            try:
+                self.native = compile_graph(trace.graph)
+            except LoweringError as e:
+                self.reason = str(e)
+                owner._warn_once(f"torch.compile: the llvm backend runs this graph on the "
+                                 f"interpreter: {e}")
+
+    def run(self, inputs):
+        if self.native is None or (is_grad_enabled() and
+                                   any(t._requires_grad for t in inputs if isinstance(t, Tensor))):
+            return self.interp.run(inputs)
+        arrays = [t._data if isinstance(t, Tensor) else t for t in inputs]
+        arrays = [a if not hasattr(a, "flags") or a.flags.c_contiguous else a.copy()
+                  for a in arrays]
+        try:
+            outs = self.native(*arrays)
+        except RuntimeError as e:
+            if "guard" in str(e):
+                raise GuardFailure(str(e)) from None
+            raise
+        return [wrap(o) for o in outs]
+
+
+def _signature(args, kwargs, dynamic):
+    from ..jit import _pytree as P
+    leaves, spec = P.flatten((args, kwargs))
+    sig = []
+    for x in leaves:
+        if isinstance(x, Tensor):
+            sig.append((x._dtype, str(x.device), x.ndim,
+                        tuple(x.shape) if dynamic is False else None))
+        else:
+            sig.append(type(x).__name__ if not isinstance(x, (int, float, bool, str)) else
+                       (type(x).__name__, x))
+    return (P.spec_str(spec), tuple(sig))
+
+
+class _Cache:
+    """Captured graphs per signature for one callable (a module or a function)."""
+
+    def __init__(self, fn, backend, dynamic, fullgraph):
+        self.fn, self.backend, self.dynamic, self.fullgraph = fn, backend, dynamic, fullgraph
+        self.entries: dict = {}
+        self._warned: set = set()
+
+    def _warn_once(self, msg):
+        if msg not in self._warned:
+            self._warned.add(msg)
+            warnings.warn(msg, stacklevel=4)
+
+    def call(self, args, kwargs, module=None):
+        if self.backend == "eager":
+            return self.fn(*args, **kwargs)
+        key = _signature(args, kwargs, self.dynamic)
+        if module is not None:
+            key = key + (tuple(m.training for m in module.modules()),)
+        for attempt in range(2):
+            entry = self.entries.get(key)
+            if entry is None:
+                entry = self.entries[key] = self._capture(args, kwargs, module)
+            if entry == "eager":
+                return self.fn(*args, **kwargs)
+            try:
+                return entry(*args, **kwargs)
+            except GuardFailure:
+                if attempt:
+                    raise
+                del self.entries[key]  # a guard failed: capture again for these inputs
+            except RuntimeError as e:
+                if attempt or not _is_guard_error(e):
+                    raise
+                del self.entries[key]
+        raise AssertionError("unreachable")
+
+    def _capture(self, args, kwargs, module):
+        from ..jit._trace import trace
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                traced = trace(module if module is not None else self.fn, tuple(args),
+                               check_trace=False, strict=False,
+                               example_kwarg_inputs=kwargs or None)
+        except Exception as e:  # noqa: BLE001 - capture failures fall back to eager
+            if self.fullgraph:
+                raise RuntimeError(f"torch.compile(fullgraph=True): cannot capture "
+                                   f"{_name(self.fn)}: {type(e).__name__}: {e}") from e
+            self._warn_once(f"torch.compile: {_name(self.fn)} runs eagerly: capture failed "
+                            f"with {type(e).__name__}: {e}")
+            return "eager"
+        breaks = [str(w.message) for w in caught if "Tracer" in type(w.message).__name__]
+        if breaks and self.fullgraph:
+            raise RuntimeError(f"torch.compile(fullgraph=True): {_name(self.fn)} converts "
+                               f"tensor data to Python (data-dependent control flow): "
+                               f"{breaks[0]}")
+        _install_runners(traced, self.backend, self)
+        return traced
+
+
+def _install_runners(traced, backend, owner):
+    """Swap the interpreter of every captured trace in ``traced`` for a backend runner."""
+    comps = []
+    if hasattr(traced, "_comp"):
+        comps.append(traced._comp)
+    d = getattr(traced, "__dict__", {})
+    comps.extend(d.get("_compiled", {}).values())
+    for comp in comps:
+        comp.interp = _Runner(comp.trace, backend, owner)
+    if "_compiled" in d:  # later retraces (train/eval switch) get a runner too
+        orig = traced._trace_now
+
+        def retrace(*a, **k):
+            comp = orig(*a, **k)
+            comp.interp = _Runner(comp.trace, backend, owner)
+            return comp
+        d["_trace_now"] = retrace
+
+
+def _is_guard_error(e) -> bool:
+    s = str(e)
+    return "guard" in s or "the trace fixed it" in s or "traced graph: input" in s
+
+
+def _name(fn):
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+class OptimizedModule(Module):
+    """The result of ``torch.compile(module)``: calls go through the compiled graphs; the
+    original is ``_orig_mod`` and shares its parameters."""
+
+    def __init__(self, mod, cache):
+        super().__init__()
+        self.__dict__["_orig_mod"] = mod
+        self.__dict__["_gt_cache"] = cache
+        self._modules["_orig_mod"] = mod
+
+    def forward(self, *args, **kwargs):
+        return self._gt_cache.call(args, kwargs, module=self._orig_mod)
+
+    def __getattr__(self, name):
+        if name in ("_orig_mod", "_gt_cache"):
+            return self.__dict__[name]
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self.__dict__["_orig_mod"], name)
+
+    def state_dict(self, *args, **kwargs):
+        return self._orig_mod.state_dict(*args, **kwargs)
+
+    def load_state_dict(self, *args, **kwargs):
+        return self._orig_mod.load_state_dict(*args, **kwargs)
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="llvm", mode=None,
+            options=None, disable=False):
+    """Compile a module or function: capture it into a graph on the first call per input
+    signature and run the graph on ``backend``.
+
+    Args:
+        model: an ``nn.Module`` or a function (omit it to use ``torch.compile(...)`` as a
+            decorator).
+        fullgraph: raise instead of falling back to eager when the code cannot be captured
+            as one graph (or converts tensor data to Python values).
+        dynamic: ``False`` compiles a graph per input shape; ``None``/``True`` keep sizes
+            symbolic so one graph serves every batch size.
+        backend: ``"llvm"`` (default: native CPU code), ``"interpreter"`` (the reference
+            path), ``"eager"`` (no capture).
+        mode, options: accepted for compatibility; ``options={"opt_level": n}`` is reserved.
+        disable: return ``model`` unchanged.
+    """
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic,
+                                 backend=backend, mode=mode, options=options, disable=disable)
+    if callable(backend) and not isinstance(backend, str):
+        raise NotImplementedError("torch.compile: custom backend callables are not supported; "
+                                  f"use one of {BACKENDS}")
+    if backend == "inductor":
+        backend = "llvm"
+    if backend not in BACKENDS:
+        raise ValueError(f"torch.compile: unknown backend {backend!r}; graphtorch has "
+                         f"{', '.join(BACKENDS)}")
+    if disable:
+        return model
+    if isinstance(model, Module):
+        return OptimizedModule(model, _Cache(model, backend, dynamic, fullgraph))
+    if not callable(model):
+        raise RuntimeError(f"torch.compile: expected a module or a function, got "
+                           f"{type(model).__name__}")
+    cache = _Cache(model, backend, dynamic, fullgraph)
+
+    @functools.wraps(model)
+    def compiled(*args, **kwargs):
+        return cache.call(args, kwargs)
+    compiled._gt_cache = cache
+    compiled._torchdynamo_orig_callable = model
+    return compiled
