@@ -92,6 +92,9 @@ def slice_range(n: int, start, end, step):
     """PyTorch's normalisation of a slice of a dim of size ``n``: (start, end, length)."""
     if step <= 0:
         raise RuntimeError("slice step must be positive")
+    if (start is None or (type(start) is int and start == 0)) and end is None:
+        # the whole dim: no clamping, so a symbolic size stays symbolic without guards
+        return 0, n, n if step == 1 else (n + step - 1) // step
     start = 0 if start is None else start
     end = n if end is None else end
     if start < 0:
@@ -100,7 +103,8 @@ def slice_range(n: int, start, end, step):
         end += n
     start = min(max(start, 0), n)
     end = min(max(end, start), n)
-    return start, end, len(range(start, end, step))
+    # arithmetic rather than len(range(...)), which would turn a symbolic size into an int
+    return start, end, (end - start + step - 1) // step
 
 
 def _slice_meta(x, dim=0, start=None, end=None, step=1):

@@ -27,7 +27,7 @@ _HOST_BOUND = []
 
 
 def _rules():
-    from . import rules_gemm, rules_pointwise, rules_pool, rules_reduce, rules_views  # noqa: F401
+    from . import creation_rules, rnn_cells, rules_gemm, rules_pointwise, rules_pool, rules_reduce, rules_views  # noqa: F401,E501
     return RULES
 
 

@@ -53,6 +53,7 @@ class FnCtx:
         self.pro.position_before(self._pro_term)
         self.b = ir.IRBuilder(body)
         self.symbol_slot = symbol_slot
+        self.mutable = None  # slots this function itself changes: read where used
         self._cache = {}
 
     # ---------------------------------------------------------------- hoisted values
@@ -65,10 +66,15 @@ class FnCtx:
         return v
 
     def slot_i64(self, k: int):
+        if self.mutable is not None and k in self.mutable:
+            b = self.b
+            return b.load(b.gep(self.slots, [ir.Constant(I64, k)], source_etype=I64), typ=I64)
         return self.hoisted(("slot", k), lambda p: p.load(p.gep(self.slots, [ir.Constant(I64, k)],
                                                                  source_etype=I64), typ=I64))
 
     def slot_f64(self, k: int):
+        if self.mutable is not None and k in self.mutable:
+            return self.b.bitcast(self.slot_i64(k), F64)
         return self.hoisted(("slotf", k), lambda p: p.bitcast(self.slot_i64(k), F64))
 
     def buf_ptr(self, k: int):

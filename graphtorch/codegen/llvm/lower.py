@@ -74,6 +74,7 @@ class Lowering:
         self.uses = _use_counts(graph)
         self.out_dest: dict = {}
         self.entry = FnCtx(self.module, "gt_entry", self.symbol_slot, ret=I32)
+        self.entry.mutable = self.mutable_slots = set()
 
     # ------------------------------------------------------------------ driver
     def run(self):
@@ -160,6 +161,12 @@ class Lowering:
     def _new_slot(self) -> int:
         self.n_slots += 1
         return self.n_slots - 1
+
+    def mutable_slot(self) -> int:
+        """A slot the entry function writes while it runs (never hoisted in the entry)."""
+        k = self._new_slot()
+        self.mutable_slots.add(k)
+        return k
 
     def new_buf(self, shape, dt, value=None, name="") -> Buf:
         """A fresh buffer: the graph output's own array when ``value`` is one, else arena."""
