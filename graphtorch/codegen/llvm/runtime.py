@@ -43,7 +43,8 @@ def host_address() -> int:
 
 
 class _Plan:
-    __slots__ = ("out_shapes", "arena_size", "slots", "offsets", "arena", "lock")
+    __slots__ = ("out_shapes", "arena_size", "slots", "offsets", "arena", "lock", "out_specs",
+                 "ptrs", "slots_addr")
 
 
 class _Call:
@@ -93,10 +94,14 @@ class CompiledGraph:
         self.kernels = meta.get("kernels", 0)
         self._scalar_slots = meta["scalar_inputs"]  # input index -> slot
         self._plans: dict = {}
+        self._arena_at = len(self._inputs) + len(self._outs)
         self._id = id(self)
         _GRAPHS[self._id] = self
         self._const_addrs = [c.__array_interface__["data"][0] for c in self._consts]
         self._checks = self._build_checks()
+        self._fast_key = self._gen_checker()
+        self._mutable = bool(meta.get("mutable")) or bool(self._scalar_slots)
+        self._addr_cache = [None] * len(self._inputs)
 
     # ------------------------------------------------------------------ entry checks
     def _build_checks(self):
@@ -119,6 +124,35 @@ class CompiledGraph:
                     dims.append((d, e, None))
             checks.append((name, np.dtype(_NP[dt]), len(spec[2]), dims))
         return checks
+
+    def _gen_checker(self):
+        """Straight-line Python that checks the inputs and returns the symbol values (the
+        plan key), or None when anything is off (then ``_bind`` says what)."""
+        order = self._symbol_order()
+        lines, ns = ["def check(arrays):"], {}
+        bound = set()
+        for i, chk in enumerate(self._checks):
+            if chk is None:
+                continue
+            name, npd, rank, dims = chk
+            ns[f"D{i}"] = npd
+            lines.append(f"  a = arrays[{i}]")
+            lines.append(f"  if a.dtype is not D{i} and a.dtype != D{i}: return None")
+            lines.append(f"  s = a.shape")
+            lines.append(f"  if len(s) != {rank}: return None")
+            for d, want, sym in dims:
+                if sym is not None and sym not in bound:
+                    lines.append(f"  v_{sym} = s[{d}]")
+                    bound.add(sym)
+                elif type(want) is int:
+                    lines.append(f"  if s[{d}] != {want}: return None")
+                else:
+                    return None  # expressions over symbols: the general path
+        if self._guards:
+            return None
+        lines.append("  return (" + "".join(f"v_{s}, " for s in order) + ")")
+        exec("\n".join(lines), ns)  # noqa: S102 - generated from the graph's own types
+        return ns["check"]
 
     def _bind(self, arrays):
         env = {}
@@ -167,15 +201,20 @@ class CompiledGraph:
         p.offsets, p.arena_size = _assign(sizes)
         slots = np.zeros(max(self._n_slots, 1), dtype=np.int64)
         slots[0] = self._id
-        for name, _, _ in self._symbols:
-            pass
         for k, name in enumerate(self._symbol_order()):
             slots[k + 1] = env[name]
         for slot, off in p.offsets.items():
             slots[slot] = off
         p.slots = slots
+        p.slots_addr = slots.ctypes.data
         p.arena = np.empty(max(p.arena_size, 64), dtype=np.uint8)
         p.lock = threading.Lock()
+        p.out_specs = [(shape, _NP[dt]) for shape, (dt, _) in zip(p.out_shapes, self._outs)]
+        n = len(self._inputs) + len(self._outs)
+        p.ptrs = (ctypes.c_void_p * (n + 1 + len(self._consts)))()
+        p.ptrs[n] = p.arena.__array_interface__["data"][0]
+        for k, addr in enumerate(self._const_addrs):
+            p.ptrs[n + 1 + k] = addr
         if len(self._plans) > 64:
             self._plans.clear()
         self._plans[key] = p
@@ -188,23 +227,40 @@ class CompiledGraph:
     def __call__(self, *arrays):
         if len(arrays) != len(self._inputs):
             raise TypeError(f"compiled graph takes {len(self._inputs)} inputs, got {len(arrays)}")
-        env = self._bind(arrays)
-        key = tuple(env[s] for s in self._symbol_order()) if env else ()
-        plan = self._plans.get(key) or self._plan(env, key)
-        outs = [np.empty(shape, _NP[dt]) for shape, (dt, _) in zip(plan.out_shapes, self._outs)]
+        key = self._fast_key(arrays) if self._fast_key is not None else None
+        if key is None:
+            env = self._bind(arrays)
+            key = tuple(env[s] for s in self._symbol_order()) if env else ()
+        plan = self._plans.get(key)
+        if plan is None:
+            env = self._bind(arrays)
+            plan = self._plan(env, key)
+        outs = [np.empty(shape, dt) for shape, dt in plan.out_specs]
         own = plan.lock.acquire(blocking=False)
-        arena = plan.arena if own else np.empty(max(plan.arena_size, 64), dtype=np.uint8)
         try:
-            slots = plan.slots.copy()
-            for i, slot in self._scalar_slots.items():
-                slots[slot] = _word(arrays[i])
-            addrs = [a.__array_interface__["data"][0] if isinstance(a, np.ndarray) else 0
-                     for a in arrays]
-            addrs += [o.__array_interface__["data"][0] for o in outs]
-            addrs.append(arena.__array_interface__["data"][0])
-            addrs += self._const_addrs
-            ptrs = np.array(addrs, dtype=np.uintp)
-            rc = self._run(ptrs, slots, arrays, outs, arena, plan, env)
+            if own:
+                ptrs, arena = plan.ptrs, plan.arena
+            else:  # another thread runs this plan: private pointer array and arena
+                arena = np.empty(max(plan.arena_size, 64), dtype=np.uint8)
+                ptrs = (ctypes.c_void_p * len(plan.ptrs))(*plan.ptrs)
+                ptrs[self._arena_at] = arena.__array_interface__["data"][0]
+            cache = self._addr_cache
+            for i, a in enumerate(arrays):
+                c = cache[i]
+                if c is None or c[0] is not a:
+                    if not isinstance(a, np.ndarray):
+                        continue
+                    c = cache[i] = (a, a.__array_interface__["data"][0])
+                ptrs[i] = c[1]
+            n = len(arrays)
+            for j, o in enumerate(outs):
+                ptrs[n + j] = o.__array_interface__["data"][0]
+            slots = plan.slots
+            if self._mutable:
+                slots = slots.copy()
+                for i, slot in self._scalar_slots.items():
+                    slots[slot] = _word(arrays[i])
+            rc = self._run(ptrs, slots, arrays, outs, arena, plan, key)
         finally:
             if own:
                 plan.lock.release()
@@ -212,9 +268,10 @@ class CompiledGraph:
             self._raise(rc)
         return outs
 
-    def _run(self, ptrs, slots, arrays, outs, arena, plan, env):
+    def _run(self, ptrs, slots, arrays, outs, arena, plan, key):
         if not self.host_calls:
-            return self._fn(ptrs.ctypes.data, slots.ctypes.data)
+            return self._fn(ptrs, plan.slots_addr if slots is plan.slots else slots.ctypes.data)
+        env = dict(zip(self._symbol_order(), key))
         st = _Call()
         st.graph, st.arrays, st.arena, st.plan, st.env, st.slots, st.error = \
             self, list(arrays) + outs, arena, plan, env, slots, None
@@ -223,7 +280,7 @@ class CompiledGraph:
             stack = _TLS.stack = []
         stack.append(st)
         try:
-            rc = self._fn(ptrs.ctypes.data, slots.ctypes.data)
+            rc = self._fn(ptrs, slots.ctypes.data)
         finally:
             stack.pop()
         if st.error is not None:
@@ -298,7 +355,8 @@ def input_meta(lw):
     return {"inputs": ins, "symbols": syms, "outputs": outs, "arena": lw.arena_bufs,
             "n_slots": lw.n_slots, "consts": lw.consts, "size_guards": lw.size_guards,
             "data_guards": [n for n, _ in lw.data_guards], "host_calls": lw.host_calls,
-            "kernels": lw.kernels, "scalar_inputs": scalar_slots}
+            "kernels": lw.kernels, "scalar_inputs": scalar_slots,
+            "mutable": sorted(lw.mutable_slots)}
 
 
 def _dt(t):
