@@ -79,6 +79,8 @@ class _Cache:
     def __init__(self, fn, backend, dynamic, fullgraph):
         self.fn, self.backend, self.dynamic, self.fullgraph = fn, backend, dynamic, fullgraph
         self.entries: dict = {}
+        self.fast: dict = {}      # positional-tensor signature -> direct native call
+        self._mods = None
         self._warned: set = set()
 
     def _warn_once(self, msg):
@@ -89,6 +91,18 @@ class _Cache:
     def call(self, args, kwargs, module=None):
         if self.backend == "eager":
             return self.fn(*args, **kwargs)
+        fk = self._fast_key(args, kwargs, module)
+        if fk is not None:
+            hit = self.fast.get(fk)
+            if hit is not None:
+                try:
+                    out = hit(args)
+                except GuardFailure:
+                    self.fast.pop(fk, None)
+                    self.entries.clear()
+                    out = None
+                if out is not None:
+                    return out
         key = _signature(args, kwargs, self.dynamic)
         if module is not None:
             key = key + (tuple(m.training for m in module.modules()),)
@@ -99,7 +113,10 @@ class _Cache:
             if entry == "eager":
                 return self.fn(*args, **kwargs)
             try:
-                return entry(*args, **kwargs)
+                out = entry(*args, **kwargs)
+                if fk is not None and fk not in self.fast:
+                    self.fast[fk] = _fast_path(entry, args) or _NO_FAST
+                return out
             except GuardFailure:
                 if attempt:
                     raise
@@ -109,6 +126,20 @@ class _Cache:
                     raise
                 del self.entries[key]
         raise AssertionError("unreachable")
+
+    def _fast_key(self, args, kwargs, module):
+        if kwargs or self.dynamic is False:
+            return None
+        key = []
+        for a in args:
+            if type(a) is not Tensor:
+                return None
+            key.append((a._dtype, a._data.ndim))
+        if module is not None:
+            if self._mods is None:
+                self._mods = list(module.modules())
+            key.append(tuple(m.training for m in self._mods))
+        return tuple(key)
 
     def _capture(self, args, kwargs, module):
         from ..jit._trace import trace
@@ -132,6 +163,51 @@ class _Cache:
                                f"{breaks[0]}")
         _install_runners(traced, self.backend, self)
         return traced
+
+
+def _NO_FAST(args):
+    return None
+
+
+def _fast_path(entry, args):
+    """A direct call of the native graph for positional tensor arguments, or None when the
+    captured trace needs the general path (nested inputs, buffer write-backs, no native code)."""
+    from ..jit import _pytree as P
+    n_args = len(args)
+    d = getattr(entry, "__dict__", {})
+    comps = list(d.get("_compiled", {}).values()) if "_compiled" in d else \
+        [getattr(entry, "_comp", None)]
+    if len(comps) != 1 or comps[0] is None:
+        return None
+    comp = comps[0]
+    tr, runner = comp.trace, comp.interp
+    if not isinstance(runner, _Runner) or runner.native is None or tr.writebacks or \
+            tr.n_user != n_args:
+        return None
+    if P.flatten(tuple(args))[1] != tr.in_spec:
+        return None
+    native, names, n_out, out_spec = runner.native, tr.state, tr.n_out, tr.out_spec
+    state_of = (lambda: entry._state(names)) if names else (lambda: ())
+
+    def call(args):
+        state = state_of()
+        if is_grad_enabled() and (any(a._requires_grad for a in args) or
+                                  any(t._requires_grad for t in state)):
+            return None
+        arrays = [a._data for a in args] + [t._data for t in state]
+        for a in arrays:
+            if not a.flags.c_contiguous:
+                return None
+        try:
+            outs = native(*arrays)
+        except RuntimeError as e:
+            if "guard" in str(e):
+                raise GuardFailure(str(e)) from None
+            if "compiled graph: input" in str(e):
+                return None  # let the general path report or recapture
+            raise
+        return P.unflatten(out_spec, [wrap(o) for o in outs[:n_out]])
+    return call
 
 
 def _install_runners(traced, backend, owner):

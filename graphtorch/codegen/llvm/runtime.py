@@ -292,7 +292,7 @@ class CompiledGraph:
             node = self._data_guards[rc - 1]
             a = node.attrs
             raise RuntimeError(
-                f"compiled graph: the traced value of {a.get('kind')}() at "
+                f"compiled graph: data guard failed: the traced value of {a.get('kind')}() at "
                 f"{node.source or 'an unknown line'} was {a.get('expected')!r} when the model "
                 f"was traced and differs now; the trace took that branch only. Use "
                 f"torch.jit.script or torch.cond for data-dependent control flow")
