@@ -10,11 +10,13 @@ from ._api import (Final, annotate, export, ignore, is_scripting, is_tracing,  #
 from ._module import ScriptFunction, ScriptModule, TracedModule  # noqa: F401
 from ._trace import TracingCheckError, trace, trace_module  # noqa: F401
 from ._tracer import TracerWarning  # noqa: F401
+from . import frontend  # noqa: F401,E402
+from .script import script  # noqa: F401,E402
 
 __all__ = ["trace", "trace_module", "ScriptModule", "ScriptFunction", "TracedModule",
            "TracingCheckError", "TracerWarning", "is_tracing", "is_scripting", "annotate",
            "ignore", "unused", "export", "Final", "script_if_tracing", "save", "load",
-           "freeze", "optimize_for_inference"]
+           "freeze", "optimize_for_inference", "script", "frontend"]
 
 
 def __getattr__(name):

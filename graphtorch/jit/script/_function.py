@@ -1,0 +1,87 @@
+"""The ScriptFunction ``torch.jit.script(fn)`` returns."""
+from __future__ import annotations
+
+import inspect
+
+from .._module import ScriptFunction, run_trace
+from .._record import normalize_args
+from ._calls import python_functions
+from ._compiled import Variants, compile_trace
+from ._context import replaying, tracer
+from ._types import check_call, signature_types
+
+__all__ = ["ScriptedFunction", "not_compiled", "check_saveable"]
+
+
+def not_compiled(what):
+    return RuntimeError(
+        f"{what} has not been compiled yet: torch.jit.script compiles on the first call "
+        "for each input signature (dtype and rank of each tensor). Call it once, or pass "
+        "example_inputs=[(args...)] to torch.jit.script, before reading .graph or .code or "
+        "saving it")
+
+
+def check_saveable(graphs, what):
+    """Raise if a graph calls back into Python (``torch.jit.ignore``)."""
+    for g in graphs:
+        calls = python_functions(g)
+        if calls:
+            name, line = calls[0]
+            raise RuntimeError(
+                f"Could not export {what}: its graph calls the Python function '{name}' "
+                f"(marked @torch.jit.ignore) at {line or '<unknown>'}. A saved graph cannot "
+                "call Python: remove the call or use @torch.jit.unused")
+
+
+class ScriptedFunction(ScriptFunction):
+    """A scripted Python function: call it like the original; ``.graph`` (after the first
+    call) holds the recorded IR with ``If``/``Loop`` nodes for data-dependent control flow."""
+
+    def __init__(self, fn, converted):
+        self._fn = fn
+        self._conv = converted
+        self._variants = Variants()
+        self.__name__ = self.name = getattr(fn, "__name__", "forward")
+        self.__qualname__ = getattr(fn, "__qualname__", self.name)
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__wrapped__ = fn
+        self._types = signature_types(fn, getattr(converted, "_gt_type_comment", None))
+        self._sig = inspect.signature(fn)
+
+    @property
+    def _comp(self):
+        comp = self._variants.latest
+        if comp is None:
+            raise not_compiled(f"scripted function '{self.name}'")
+        return comp
+
+    def __call__(self, *args, **kwargs):
+        if replaying():  # eager replay of a staged block: plain Python
+            return self._fn(*args, **kwargs)
+        if tracer() is not None:  # called while tracing or scripting: record inline
+            return self._conv(*args, **kwargs)
+        if self._types:
+            try:
+                bound = self._sig.bind(*args, **kwargs)
+            except TypeError as e:
+                raise RuntimeError(f"{self.name}(): {e}") from None
+            check_call(self._fn, self._types, bound)
+        norm = normalize_args(self._fn, args, kwargs, RuntimeError)
+        hit, out = self._variants.run(norm, lambda comp: ())
+        if hit:
+            return out
+        comp = compile_trace(self._conv, args, kwargs, sig_fn=self._fn)
+        self._variants.add(norm, comp)
+        return run_trace(comp, norm, ())
+
+    def graph_for(self, *args, **kwargs):
+        """The graph compiled for these arguments (compiling it if needed)."""
+        self(*args, **kwargs)
+        return self._variants.latest.trace.graph
+
+    def save(self, f, _extra_files=None):
+        check_saveable([self.graph], f"scripted function '{self.name}'")
+        super().save(f, _extra_files)
+
+    def __repr__(self):
+        return f"<graphtorch.jit.ScriptFunction {self.name} (scripted)>"

@@ -1,0 +1,255 @@
+"""The helpers converted code calls (``_gt_rt.<name>``).
+
+Each helper looks at its operands: Python values (and tensors the graph does not compute) get
+ordinary Python semantics, so loops over lists or ModuleLists unroll and Python branches pick a
+side; a traced tensor condition (or a symbolic size as a loop bound) records an If or Loop
+node.  When a branch or loop body cannot be recorded as a block the helper falls back to
+Python with a guard on the decision, which the compiled function re-checks on every call."""
+from __future__ import annotations
+
+import builtins
+import operator
+
+from ...eager.tensor import Tensor
+from ...ir import symbolic as S
+from ...ops import dtypes as D
+from ._calls import call  # noqa: F401  (used by converted code)
+from ...ir.types import TensorType
+from .._tracer import source_line
+from ._context import replay, staged, tracer
+from ._iterate import for_stmt, iterate  # noqa: F401
+from ._stage_if import stage_if
+from ._stage_loop import COUNTERS, Plan, stage_loop
+from ._state import Undefined, alias, undefined  # noqa: F401
+
+__all__ = ["if_stmt", "if_exp", "while_stmt", "for_stmt", "iterate", "keep_going", "not_",
+           "and_", "or_", "call", "getitem", "setitem", "augitem", "slice", "undefined", "fmt", "truth"]
+
+slice = builtins.slice
+_DEPTH = [0]
+_MAX_DEPTH = 32  # nested staged branches (a recursion on a tensor condition stops here)
+
+
+def _as_bool(t):
+    t = t if t._data.size != 1 or t.ndim == 0 else t.reshape(())
+    return t if t.dtype is D.bool else t.bool()
+
+
+# ------------------------------------------------------------------ boolean operators
+def keep_going(*flags):
+    """``not (f1 or f2 or ...)`` for the return/break/continue flags."""
+    acc = None
+    for f in flags:
+        if staged(f):
+            acc = _as_bool(f) if acc is None else acc.logical_or(_as_bool(f))
+        elif f:
+            return False
+    return True if acc is None else acc.logical_not()
+
+
+def not_(x):
+    if staged(x):
+        return _as_bool(x).logical_not()
+    return not x
+
+
+def and_(a, *rest):
+    """``a and b and ...`` (later operands are thunks); on a traced tensor, a bool tensor."""
+    for i, th in enumerate(rest):
+        if staged(a):
+            return _tensor_logic(a, rest[i:], "logical_and")
+        if not a:
+            return a
+        a = th()
+    return a
+
+
+def or_(a, *rest):
+    for i, th in enumerate(rest):
+        if staged(a):
+            return _tensor_logic(a, rest[i:], "logical_or")
+        if a:
+            return a
+        a = th()
+    return a
+
+
+def _tensor_logic(acc, thunks, op):
+    acc = _as_bool(acc)
+    for th in thunks:
+        b = th()
+        if isinstance(b, Tensor):
+            acc = getattr(acc, op)(_as_bool(b))
+        elif (op == "logical_and") != bool(b):
+            return bool(b)  # False for and, True for or: decided whatever acc is
+    return acc
+
+
+# ------------------------------------------------------------------ if
+def _stageable(cond):
+    tr = tracer()
+    return tr if tr is not None and staged(cond) and _DEPTH[0] < _MAX_DEPTH else None
+
+
+def if_stmt(cond, then, other, get, set_, names):
+    """``if cond: then() else: other()``; an If node when ``cond`` is a traced tensor."""
+    tr = _stageable(cond)
+    if tr is not None:
+        _DEPTH[0] += 1
+        try:
+            if stage_if(tr, cond, (then, other), get, set_, names):
+                return
+        finally:
+            _DEPTH[0] -= 1
+    if cond:  # Python semantics (a guard when cond is traced data)
+        then()
+    else:
+        other()
+
+
+def if_exp(cond, body, orelse):
+    """``body() if cond else orelse()``."""
+    tr = _stageable(cond)
+    if tr is not None:
+        box = [Undefined("<if expression>")]
+
+        def put(fn):
+            return lambda: box.__setitem__(0, fn())
+        _DEPTH[0] += 1
+        try:
+            if stage_if(tr, cond, (put(body), put(orelse)), lambda: (box[0],),
+                        lambda v: box.__setitem__(0, v[0]), ("<if expression>",)):
+                return box[0]
+        finally:
+            _DEPTH[0] -= 1
+    return body() if cond else orelse()
+
+
+# ------------------------------------------------------------------ while
+def _both(a, b):
+    if staged(a) or staged(b):
+        return and_(a, lambda: b)
+    return bool(a) and bool(b)
+
+
+def while_stmt(test, body, get, set_, names, extra):
+    """``while test(): body()`` (``extra()`` is the break/return flag test); a Loop node
+    once the condition is a traced tensor."""
+    tr = tracer()
+    tried = False
+    while True:
+        go = extra() if extra is not None else True
+        if not staged(go) and not go:
+            return
+        c = test()
+        if tr is not None and not tried and (staged(go) or staged(c)):
+            tried = True
+
+            def next_cond():
+                return _both(extra() if extra is not None else True, test())
+            plan = Plan(None, None, _both(go, c), next_cond,
+                        lambda: _py_while(test, body, extra))
+            if stage_loop(tr, plan, body, get, set_, names):
+                return
+        if not (go and c):  # Python semantics (guards on traced data)
+            return
+        body()
+
+
+def _py_while(test, body, extra):
+    while (extra is None or extra()) and test():
+        body()
+
+
+# ------------------------------------------------------------------ subscripts
+def _loop_index(i):
+    return isinstance(i, Tensor) and staged(i) and i.ndim == 0 and \
+        i.dtype.category <= D._INT and i.dtype is not D.bool
+
+
+def _index_dim(x, idx):
+    """(dim, index tensor) when ``idx`` selects one position of a tensor with a traced
+    0-dim integer tensor (a loop counter) and full slices elsewhere; else None."""
+    if _loop_index(idx):
+        return 0, idx
+    if type(idx) is tuple:
+        pos = [k for k, e in enumerate(idx) if _loop_index(e)]
+        full = all(k in pos or (type(e) is builtins.slice and e == builtins.slice(None))
+                   for k, e in enumerate(idx))
+        if len(pos) == 1 and full:
+            return pos[0], idx[pos[0]]
+    return None
+
+
+def getitem(x, idx):
+    """``x[idx]``; a tensor indexed by a loop counter reads with index_select."""
+    if isinstance(x, Tensor) and tracer() is not None:
+        hit = _index_dim(x, idx)
+        if hit is not None:
+            d, i = hit
+            e = COUNTERS.get(id(i))
+            if e is not None and e[0] is i:
+                return _select_at(x, d, i, e[1])
+            return x.index_select(d, i.reshape(1)).squeeze(d)
+    return x[idx]
+
+
+def _select_at(x, d, i, iteration):
+    """``x.select(d, i)`` for the loop counter ``i``: one select node whose index is the
+    Loop's iteration Value."""
+    tr = tracer()
+    xv = tr.value_of(x)
+    with replay():
+        out = alias(x.select(d, int(i._data)))
+    t = xv.type
+    shape = None if t.shape is None else t.shape[:d] + t.shape[d + 1:]
+    node = tr.graph.create("select", [xv], {"dim": d, "index": iteration},
+                           [TensorType(out._dtype, shape, t.device)], source=source_line(),
+                           scope=tr.scope[-1] if tr.scope else "")
+    tr.bind(out, node.outputs[0])
+    return out
+
+
+def setitem(x, idx, v):
+    """``x[idx] = v``; a tensor indexed by a loop counter writes with index_copy_."""
+    if isinstance(x, Tensor) and tracer() is not None:
+        hit = _index_dim(x, idx)
+        if hit is not None and hit[0] == 0:
+            i = hit[1].reshape(1)
+            if isinstance(v, Tensor):
+                src = v.to(x.dtype).expand(tuple(x.shape[1:])).unsqueeze(0)
+                x.index_copy_(0, i, src)
+            else:
+                x.index_fill_(0, i, v)
+            return
+    x[idx] = v
+
+
+_AUG = {"Add": operator.iadd, "Sub": operator.isub, "Mult": operator.imul,
+        "Div": operator.itruediv, "FloorDiv": operator.ifloordiv, "Mod": operator.imod,
+        "Pow": operator.ipow, "MatMult": operator.imatmul, "BitAnd": operator.iand,
+        "BitOr": operator.ior, "BitXor": operator.ixor, "LShift": operator.ilshift,
+        "RShift": operator.irshift}
+
+
+def augitem(x, idx, op, v):
+    """``x[idx] <op>= v``."""
+    setitem(x, idx, _AUG[op](getitem(x, idx), v))
+
+
+def truth(fn, x):
+    """``bool(x)`` in a condition: a traced tensor stays a tensor (an If/Loop condition)."""
+    if fn is builtins.bool and staged(x) and x._data.size == 1:
+        return x
+    return fn(x)
+
+
+def fmt(v):
+    """A value about to be formatted into a string: a symbolic size is read as its int
+    (a guard), since the text cannot stay symbolic."""
+    return int(v) if type(v) is S.SymInt else v
+
+
+def is_symbolic(x) -> bool:
+    """A size computed from input shapes while tracing (``x.size(0)``)."""
+    return type(x) is S.SymInt

@@ -1,0 +1,183 @@
+"""Recording a data-dependent ``if`` (or ternary) as an If node.
+
+Both branches run on copies of the state, each recorded into its block; the values they hand
+back are merged (same structure, dtypes and ranks; differing Python numbers become tensors;
+a variable one branch leaves unassigned is undefined afterwards).  Then the taken branch is
+replayed eagerly on the real objects and its results are bound to the If's outputs, so
+tracing continues with the right data.  Any failure undoes the recording and the caller falls
+back to Python (a guard on the condition)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...eager.tensor import Tensor, wrap
+from ...ir.types import TensorType
+from .. import _pytree as P
+from .._tracer import source_line
+from ._context import debug, StagingAbort, Undo, in_block, replay
+from ._jumps import RETV
+from ._state import (Undefined, alias, copy_state, describe, flat_state, is_number,
+                     merge_type, number_dtype, number_tensor, output)
+
+__all__ = ["stage_if", "cond_value", "truth"]
+
+
+def truth(t: Tensor) -> bool:
+    """The truth value of a one-element tensor, without recording a guard."""
+    if t._data.size != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(t._data.reshape(()))
+
+
+def cond_value(tr, cond: Tensor):
+    """The Value of a one-element condition tensor, reshaped to 0 dims if needed."""
+    if cond._data.size != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    if cond.ndim:
+        cond = cond.reshape(())
+    return tr.value_of(cond)
+
+
+def _numeric(x) -> bool:
+    return is_number(x) or (isinstance(x, Tensor) and x.ndim == 0)
+
+
+def stage_if(tr, cond, fns, get, set_, names) -> bool:
+    """Record ``fns[0]`` / ``fns[1]`` as the blocks of an If on tensor ``cond``; False (with
+    nothing recorded and the state restored) if they cannot be blocks."""
+    init = tuple(get())
+    taken = 0 if truth(cond) else 1
+    undo = Undo(tr)
+    try:
+        node, outs = _record(tr, cond, fns, get, set_, names, init, taken)
+    except Exception as e:  # noqa: BLE001 - any failure: the caller takes the Python path
+        debug(e)
+        undo.restore()
+        set_(init)
+        return False
+    set_(init)
+    with replay():
+        fns[taken]()
+    set_(_bind(tr, node, init, tuple(get()), outs, names))
+    return True
+
+
+def _record(tr, cond, fns, get, set_, names, init, taken):
+    g = tr.graph
+    cv = cond_value(tr, cond)
+    node = g.create("If", [cv], {}, [], source=source_line(),
+                    scope=tr.scope[-1] if tr.scope else "")
+    runs = []
+    for fn in fns:
+        blk = g.add_block(node)
+        set_(copy_state(tr, init))
+        with in_block(tr, blk):
+            fn()
+            final = tuple(get())
+            flat = flat_state(final)
+            vals = [[tr.value_of(x) if isinstance(x, Tensor) else None for x in leaves]
+                    for leaves, _ in flat]
+        runs.append((blk, final, flat, vals))
+    init_vals = [[tr.lookup(x) if isinstance(x, Tensor) else None for x in leaves]
+                 for leaves, _ in flat_state(init)]
+    outs, rets = [], ([], [])
+    for j, name in enumerate(names):
+        _merge(tr, j, name, runs, init_vals[j], taken, outs, rets)
+    for (blk, *_), r in zip(runs, rets):
+        blk.returns = r
+    return node, outs
+
+
+def _merge(tr, j, name, runs, init_vals, taken, outs, rets):
+    (b0, f0, fl0, v0), (b1, f1, fl1, v1) = runs
+    (l0, s0), (l1, s1) = fl0[j], fl1[j]
+    a, b = f0[j], f1[j]
+    if s0 == s1:
+        for i, (x, y) in enumerate(zip(l0, l1)):
+            if isinstance(x, Tensor) and isinstance(y, Tensor):
+                iv = init_vals[i] if i < len(init_vals) else None
+                if iv is not None and v0[j][i] is iv and v1[j][i] is iv:
+                    continue  # unchanged on both paths: the value from before the if
+                hint = (x if taken == 0 else y)._data.shape
+                t = merge_type(tr, v0[j][i].type, v1[j][i].type, hint, f"'{name}'")
+                rets[0].append(v0[j][i])
+                rets[1].append(v1[j][i])
+                outs.append((j, i, t))
+            elif isinstance(x, Tensor) or isinstance(y, Tensor) or x._expr != y._expr:
+                raise StagingAbort(f"'{name}' differs in kind between the branches")
+        return
+    if _numeric(a) and _numeric(b):  # Python numbers (or one already a 0-dim tensor)
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            dt = (a if isinstance(a, Tensor) else b)._dtype
+        elif type(a) is type(b):
+            dt = number_dtype(a)
+        else:
+            dt = number_dtype(0.0 if float in (type(a), type(b)) else 0)
+        for k, (blk, x, vals) in enumerate(((b0, a, v0), (b1, b, v1))):
+            if isinstance(x, Tensor):
+                rets[k].append(vals[j][0])
+                continue
+            arr = np.array(x, dtype=dt.np)
+            rets[k].append(tr.graph.create("Constant", [], {"value": arr},
+                                           [TensorType(dt, ())], block=blk).outputs[0])
+        outs.append((j, "number", TensorType(dt, ())))
+        return
+    if isinstance(a, Undefined) or isinstance(b, Undefined):
+        outs.append((j, "undefined", None))
+        return
+    if name == RETV and (a is None) != (b is None) and isinstance(a if b is None else b, Tensor):
+        t = a if b is None else b
+        k_none = 1 if b is None else 0
+        arr = np.zeros(t._data.shape, dtype=t._data.dtype)  # never read: the flag says so
+        blk = (b0, b1)[k_none]
+        ph = tr.graph.create("Constant", [], {"value": arr},
+                             [TensorType(t._dtype, arr.shape)], block=blk).outputs[0]
+        tv = (v0, v1)[1 - k_none][j][0]
+        rets[k_none].append(ph)
+        rets[1 - k_none].append(tv)
+        outs.append((j, "placeholder", (merge_type(tr, tv.type, ph.type, t._data.shape,
+                                                   "the return value"), arr)))
+        return
+    raise StagingAbort(f"'{name}' is {describe(a)} in one branch and {describe(b)} in the other")
+
+
+def _bind(tr, node, init, final, outs, names):
+    """Bind the replayed values to the If outputs; returns the new state."""
+    final = list(final)
+    init_flat = flat_state(init)
+    flat = {}
+    for j, i, t in outs:
+        if i == "number":
+            obj = final[j]
+            if isinstance(obj, Tensor):
+                obj = obj if tr.lookup(obj) is None else alias(obj)
+            else:
+                obj = number_tensor(obj, t.dtype)
+            output(tr, node, t, obj)
+            final[j] = obj
+        elif i == "undefined":  # no output: the name is unusable after the if
+            final[j] = Undefined(names[j], "it is assigned in only one branch of a "
+                                           "data-dependent if")
+        elif i == "placeholder":
+            typ, arr = t
+            obj = final[j]
+            if not isinstance(obj, Tensor):
+                obj = wrap(arr.copy())
+                obj._dtype = typ.dtype
+            elif tr.lookup(obj) is not None:
+                obj = alias(obj)
+            output(tr, node, typ, obj)
+            final[j] = obj
+        else:
+            leaves, spec = flat.get(j) or P.flatten(final[j])
+            leaves = list(leaves)
+            obj = leaves[i]
+            same = i < len(init_flat[j][0]) and init_flat[j][0][i] is obj
+            if not same and tr.lookup(obj) is not None:
+                obj = alias(obj)  # another variable's tensor: binding it would rebind that one
+            leaves[i] = obj
+            output(tr, node, t, obj)
+            flat[j] = (leaves, spec)
+    for j, (leaves, spec) in flat.items():
+        final[j] = P.unflatten(spec, leaves)
+    return tuple(final)

@@ -1,0 +1,246 @@
+"""Recording a loop as a Loop node.
+
+The body is recorded once into the Loop's block with the loop state as carried values and a
+0-dim int64 counter ``k`` made from the Loop's iteration number (the item is computed from it:
+``start + k * step``, or row ``k`` of an iterated tensor, read with ``select`` whose index is
+the iteration Value).  After the body, the state must have the same structure; when a Python
+number changed it is *promoted* to a tensor and the body is recorded again, and when a carried
+tensor changed size its sizes are generalized to fresh symbols (bound every iteration) and
+the body is recorded again.  Then the whole loop is replayed eagerly and its final values are
+bound to the Loop outputs.  A body that cannot be a block (a tensor converted to a Python
+value, a list that grows, a type that changes) makes ``stage_loop`` return False: the caller
+unrolls the loop in Python instead."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...eager.tensor import Tensor, wrap
+from ...ir import symbolic as S
+from ...ir.types import INT, TensorType
+from ...ops import dtypes as D
+from .. import _pytree as P
+from .._tracer import source_line
+from ._context import debug, StagingAbort, Undo, fresh, in_block, no_python_scalars, replay
+from ._jumps import RETV
+from ._stage_if import cond_value
+from ._state import Undefined, alias, flat_state, is_number, number_tensor, output
+
+__all__ = ["stage_loop", "MAX_TRIP"]
+
+MAX_TRIP = (1 << 63) - 1
+_ATTEMPTS = 6
+COUNTERS: dict = {}  # id(counter tensor) -> (tensor, the Loop's int iteration Value)
+
+
+class _Retry(Exception):
+    pass
+
+
+class Plan:
+    """How a staged loop runs: ``trip`` (int, SymInt, tensor or None for ``while``),
+    ``item(k)`` the staged item for counter tensor ``k`` (None: no item), ``cond0`` the
+    initial condition, ``next_cond()`` the condition after an iteration (None: always),
+    ``replay()`` the eager loop."""
+
+    def __init__(self, trip, item, cond0, next_cond, replay_fn):
+        self.trip, self.item, self.cond0 = trip, item, cond0
+        self.next_cond, self.replay = next_cond, replay_fn
+
+
+def stage_loop(tr, plan: Plan, body, get, set_, names) -> bool:
+    """Record the loop ``plan`` over ``body``; False (nothing recorded) if it cannot be."""
+    init = tuple(get())
+    promote: dict = {}   # name -> dtype (None: from the Python value)
+    general: dict = {}   # carried index -> generalized TensorType
+    hints: dict = {}     # trace-time values of the symbols made for generalized sizes
+    for _ in range(_ATTEMPTS):
+        undo = Undo(tr)
+        try:
+            res = _record(tr, plan, body, get, set_, names, init, promote, general, hints)
+            break
+        except _Retry as e:
+            debug(e)
+            undo.restore()
+            tr.hints.update(hints)
+            set_(init)
+        except Exception as e:  # noqa: BLE001 - any failure: the caller unrolls in Python
+            debug(e)
+            undo.restore()
+            set_(init)
+            return False
+    else:
+        return False
+    node, carried, ptypes = res
+    set_(init)
+    with replay():
+        plan.replay()
+    set_(_bind(tr, node, carried, ptypes, init, tuple(get()), names, promote))
+    return True
+
+
+def _start_state(init, names, promote):
+    state = list(init)
+    for j, n in enumerate(names):
+        if n in promote:
+            v, p = init[j], promote[n]
+            if type(p) is tuple:  # the return value: a placeholder until a return sets it
+                state[j] = _placeholder(p) if v is None else v
+            else:
+                state[j] = number_tensor(v, p) if is_number(v) else v
+    return tuple(state)
+
+
+def _placeholder(p):
+    out = wrap(np.zeros(p[1], dtype=p[0].np))
+    out._dtype = p[0]
+    return out
+
+
+def _scalar_value(tr, x):
+    if isinstance(x, Tensor):
+        return cond_value(tr, x) if x.dtype is D.bool else tr.value_of(
+            x.reshape(()) if x.ndim else x)
+    return tr.scalar(x)
+
+
+def _record(tr, plan, body, get, set_, names, init, promote, general, hints):
+    g = tr.graph
+    state = _start_state(init, names, promote)
+    flat = flat_state(state)
+    carried = [(j, i) for j, (leaves, _) in enumerate(flat)
+               for i, x in enumerate(leaves) if isinstance(x, Tensor)]
+    init_vals = [tr.value_of(flat[j][0][i]) for j, i in carried]
+    trip_v = tr.scalar(MAX_TRIP) if plan.trip is None else _scalar_value(tr, plan.trip)
+    cond_v = _scalar_value(tr, plan.cond0)
+    node = g.create("Loop", [trip_v, cond_v] + init_vals, {}, [],
+                    source=source_line(), scope=tr.scope[-1] if tr.scope else "")
+    blk = g.add_block(node)
+    ip = blk.add_param(INT)
+    ptypes = [general.get(n, v.type) for n, v in enumerate(init_vals)]
+    params = [blk.add_param(t) for t in ptypes]
+    with in_block(tr, blk), no_python_scalars(tr):
+        # the counter as a 0-dim tensor (removed again when the body does not use it)
+        kv = g.create("full", [], {"size": [], "fill_value": ip, "dtype": D.int64,
+                                   "device": None}, [TensorType(D.int64, ())]).outputs[0]
+        k = number_tensor(0)
+        tr.bind(k, kv)
+        COUNTERS[id(k)] = (k, ip)
+        leaves = {j: list(flat[j][0]) for j in range(len(flat))}
+        for n, ((j, i), p) in enumerate(zip(carried, params)):
+            src = p
+            if n in general:  # a node whose output type binds the generalized sizes
+                src = g.create("_indexing_alias", [p], {}, [p.type]).outputs[0]
+            leaves[j][i] = fresh(tr, leaves[j][i], src)
+        # fresh tensors and rebuilt containers: the body must not touch the originals
+        set_(tuple(P.unflatten(flat[j][1], leaves[j]) for j in range(len(flat))))
+        if plan.item is not None:
+            body(plan.item(k))
+        else:
+            body()
+        c = plan.next_cond() if plan.next_cond is not None else True
+        final = tuple(get())
+        new_vals = _check(tr, flat, final, carried, ptypes, names, init, promote, general,
+                          hints)
+        cv = _scalar_value(tr, c)
+        blk.returns = [cv] + new_vals
+    COUNTERS.pop(id(k), None)
+    if not any(kv in list(n.operands()) for n in blk.walk()) and kv not in blk.returns:
+        blk.nodes.remove(kv.node)
+    return node, carried, ptypes
+
+
+def _check(tr, flat, final, carried, ptypes, names, init, promote, general, hints):
+    """The Values the body hands back; raises _Retry (promote / generalize) or StagingAbort."""
+    new_flat = flat_state(final)
+    for j, name in enumerate(names):
+        if isinstance(init[j], Undefined):
+            continue  # a body-local name (the loop variable, temporaries)
+        if new_flat[j][1] != flat[j][1]:
+            v0, v1 = init[j], final[j]
+            if name == RETV and v0 is None and isinstance(v1, Tensor) and name not in promote:
+                promote[name] = (v1._dtype, tuple(v1._data.shape))
+                raise _Retry(f"{name}: placeholder")
+            if name not in promote and is_number(v0) and (
+                    is_number(v1) or isinstance(v1, Tensor) and v1.ndim == 0):
+                promote[name] = v1._dtype if isinstance(v1, Tensor) else None
+                raise _Retry(f"{name}: promoted")
+            raise StagingAbort(f"loop variable '{name}' changes from {P.spec_str(flat[j][1])} "
+                               f"to {P.spec_str(new_flat[j][1])}")
+    vals, retry = [], False
+    for n, (j, i) in enumerate(carried):
+        x = new_flat[j][0][i]
+        if not isinstance(x, Tensor):
+            raise StagingAbort(f"loop variable '{names[j]}' stops being a tensor")
+        v = tr.value_of(x)
+        want = ptypes[n]
+        t = v.type
+        if t.dtype is not want.dtype:
+            if names[j] in promote and type(promote[names[j]]) is not tuple and \
+                    promote[names[j]] is not t.dtype:
+                promote[names[j]] = t.dtype
+                retry = True
+                continue
+            raise StagingAbort(f"loop variable '{names[j]}' changes dtype from {want.dtype} "
+                               f"to {t.dtype}")
+        if t.shape is None or len(t.shape) != len(want.shape):
+            raise StagingAbort(f"loop variable '{names[j]}' changes rank")
+        if any(tr.subst(a) != tr.subst(b) and not (n in general and _generalized(a, tr))
+               for a, b in zip(want.shape, t.shape)):
+            hint = flat[j][0][i]._data.shape
+            general[n] = TensorType(want.dtype, tuple(
+                a if tr.subst(a) == tr.subst(b) else tr.new_symbol(int(h), "u")
+                for a, b, h in zip(want.shape, t.shape, hint)), want.device)
+            for d in general[n].shape:  # hints survive the undo of this attempt
+                name = S.bare_symbol(d)
+                if name is not None:
+                    hints[name] = tr.hints.get(name, hints.get(name))
+            retry = True
+            continue
+        vals.append(v)
+    if retry:
+        raise _Retry(f"dtypes {promote} / sizes {general}")
+    return vals
+
+
+def _bind(tr, node, carried, ptypes, init, final, names, promote):
+    """Bind the eager results of the replay to the Loop outputs; returns the new state."""
+    final = list(final)
+    init_flat = flat_state(init)
+    flat = {}
+    for n, (j, i) in enumerate(carried):
+        if not isinstance(final[j], (Tensor, tuple, list, dict)):
+            # a Python value in the eager replay (a number, or None for a return value
+            # that was not set) that the graph carries as a tensor
+            p = promote.get(names[j])
+            obj = _placeholder(p) if type(p) is tuple and final[j] is None else \
+                number_tensor(final[j], ptypes[n].dtype)
+            final[j] = obj
+        else:
+            if j not in flat:
+                leaves, spec = P.flatten(final[j])
+                flat[j] = (list(leaves), spec)
+            leaves = flat[j][0]
+            obj = leaves[i]
+            same = i < len(init_flat[j][0]) and init_flat[j][0][i] is obj
+            if not same and tr.lookup(obj) is not None:
+                obj = alias(obj)
+            leaves[i] = obj
+        t = ptypes[n]
+        dims = tuple(d if type(d) is int else (d if not _generalized(d, tr) else
+                                               tr.new_symbol(h, "u"))
+                     for d, h in zip(t.shape, obj._data.shape))
+        output(tr, node, TensorType(t.dtype, dims, t.device), obj)
+    for j, (leaves, spec) in flat.items():
+        final[j] = P.unflatten(spec, leaves)
+    for j, name in enumerate(names):
+        if isinstance(init[j], Undefined):
+            final[j] = Undefined(name, "it is assigned only inside a loop that is compiled as "
+                                       "a Loop node; assign it before the loop")
+    return tuple(final)
+
+
+def _generalized(d, tr) -> bool:
+    """Whether size expression ``d`` is a symbol made for a size that changes in the loop."""
+    from ...ir import symbolic as S
+    name = S.bare_symbol(d)
+    return name is not None and name.startswith("u")
