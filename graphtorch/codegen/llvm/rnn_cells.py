@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from ...ir import symbolic as S
 from . import scalar as X
 from .fnctx import I64
 from .lower import dt_of, rule
@@ -22,7 +23,7 @@ def _sig(b, dt, v):
 
 def _col(fc, idx, k, hid):
     """Index of gate ``k``'s column for hidden unit idx[-1]."""
-    return list(idx[:-1]) + [fc.b.add(idx[-1], fc.size(k * hid))]
+    return list(idx[:-1]) + [fc.b.add(idx[-1], fc.size(S.mul(k, hid)))]
 
 
 def _preacts(lw, xg, h, w, bias, n_gates, dt, name, add_input=True):
@@ -39,7 +40,6 @@ def _preacts(lw, xg, h, w, bias, n_gates, dt, name, add_input=True):
     hb = lw.realize(h)
     wb = lw.realize(w)
     m = 1
-    from ...ir import symbolic as S
     for d in h.shape[:-1]:
         m = S.mul(m, d)
     batched_gemm(lw, pre, hb, wb, False, True, m, w.shape[0], w.shape[1], 1, 0, 0, 1.0, dt)
@@ -53,7 +53,7 @@ def _lstm_cell(lw, node, ins):
     dt = dt_of(node.outputs[0].type)
     if dt not in _BLAS:
         raise NotImplementedError("lstm_cell outside float32/float64")
-    hid = w.shape[0] // 4
+    hid = S.floordiv(w.shape[0], 4)
     pre = _preacts(lw, xg, h, w, bias, 4, dt, "lstm_pre")
     hshape = node.outputs[0].type.shape
 
@@ -77,8 +77,8 @@ def _lstm_cell(lw, node, ins):
         b = fc.b
         j = idx[-1]
         v = pre.load(fc, idx)
-        lo = fc.size(2 * hid)
-        hi = fc.size(3 * hid)
+        lo = fc.size(S.mul(2, hid))
+        hi = fc.size(S.mul(3, hid))
         is_g = b.and_(b.icmp_signed(">=", j, lo), b.icmp_signed("<", j, hi))
         return b.select(is_g, X.libm(b, "tanh", dt, v), _sig(b, dt, v))
     h_lazy = Lazy(hshape, dt, h_new, cost=2)
@@ -98,7 +98,7 @@ def _gru_cell(lw, node, ins):
     dt = dt_of(node.outputs[0].type)
     if dt not in _BLAS:
         raise NotImplementedError("gru_cell outside float32/float64")
-    hid = w.shape[0] // 3
+    hid = S.floordiv(w.shape[0], 3)
     gh = _preacts(lw, xg, h, w, bias, 3, dt, "gru_gh", add_input=False)
     hshape = node.outputs[0].type.shape
 

@@ -14,6 +14,7 @@ from ...ir import symbolic as S
 from . import scalar as X
 from .fnctx import F32, F64, I8, I32, I64, PTR, const, numel
 from .lower import dt_of, rule
+from .rules_host import or_host
 from .rules_reduce import fop, reduce_kernel
 from .tensors import Buf, Lazy
 
@@ -73,20 +74,27 @@ def batched_gemm(lw, dest, a, b, ta, tb, m, n, k, batch, a_bstride, b_bstride, b
     """dest[i] (+)= op(a[i]) @ op(b[i]) for i < batch (strides 0 broadcast an operand)."""
     def emit(fc):
         bm, bn, bk = fc.size(m), fc.size(n), fc.size(k)
-        lda = bm if ta else bk
-        ldb = bk if tb else bn
+        # BLAS wants leading dimensions >= 1 even where an extent is 0 (k == 0: C = beta * C)
+        lda = _at_least_1(fc, bm if ta else bk)
+        ldb = _at_least_1(fc, bk if tb else bn)
 
         def one(i):
             ao = fc.b.mul(i, fc.size(a_bstride)) if a_bstride != 0 else ir.Constant(I64, 0)
             bo = fc.b.mul(i, fc.size(b_bstride)) if b_bstride != 0 else ir.Constant(I64, 0)
             co = fc.b.mul(i, fc.size(S.mul(m, n)))
             gemm_call(fc, dt, ta, tb, bm, bn, bk, _ptr_at(fc, a, ao), lda, _ptr_at(fc, b, bo),
-                      ldb, _ptr_at(fc, dest, co), bn, beta)
+                      ldb, _ptr_at(fc, dest, co), _at_least_1(fc, bn), beta)
         if batch == 1:
             one(ir.Constant(I64, 0))
         else:
             fc.loop(ir.Constant(I64, 0), fc.size(batch), one, name="bat")
-    _guard_empty(lw, emit, (m, n, k, batch), (dest, a, b))
+    # k == 0 still calls BLAS: it writes C = beta * C (zeros, or the bias)
+    _guard_empty(lw, emit, (m, n, batch), (dest, a, b))
+
+
+def _at_least_1(fc, v):
+    one = ir.Constant(I64, 1)
+    return fc.b.select(fc.b.icmp_signed("<", v, one), one, v)
 
 
 def _guard_empty(lw, emit, dims, uses):
@@ -197,6 +205,7 @@ class _FakeValue:
 
 
 @rule("linear")
+@or_host
 def _linear(lw, node, ins):
     x, w = ins[0], ins[1]
     bias = ins[2] if len(ins) > 2 and hasattr(ins[2], "shape") else None
@@ -220,9 +229,7 @@ def im2col(x, kernel, stride, padding, dilation, out_sp):
     """Lazy [N, C * prod(kernel), prod(out_sp)] column matrix of ``x`` [N, C, *spatial]."""
     nd = len(kernel)
     c = x.shape[1]
-    kk = 1
-    for kd in kernel:
-        kk *= kd
+    kk = numel(kernel)  # kernel sizes may be symbolic (a weight that is a graph input)
     ncol = numel(out_sp)
     zero = ir.Constant(I64, 0)
 
@@ -230,11 +237,11 @@ def im2col(x, kernel, stride, padding, dilation, out_sp):
         b = fc.b
         n, row, col = idx
         ck = [None] * nd  # kernel offsets from row = c * kk + flat(kernel)
-        rem = b.urem(row, ir.Constant(I64, kk))
-        ch = b.udiv(row, ir.Constant(I64, kk))
+        rem = b.urem(row, fc.size(kk))
+        ch = b.udiv(row, fc.size(kk))
         for d in reversed(range(nd)):
-            ck[d] = b.urem(rem, ir.Constant(I64, kernel[d]))
-            rem = b.udiv(rem, ir.Constant(I64, kernel[d]))
+            ck[d] = b.urem(rem, fc.size(kernel[d]))
+            rem = b.udiv(rem, fc.size(kernel[d]))
         osp = [None] * nd
         crem = col
         for d in reversed(range(nd)):
@@ -264,6 +271,7 @@ def _tup(v, nd):
 
 
 @rule("convolution")
+@or_host
 def _conv(lw, node, ins):
     x, w = ins[0], ins[1]
     bias = ins[2] if len(ins) > 2 and hasattr(ins[2], "shape") else None
@@ -273,8 +281,7 @@ def _conv(lw, node, ins):
     value = node.outputs[0]
     dt = dt_of(value.type)
     nd = w.ndim - 2
-    if dt not in _BLAS or x.dt != dt or w.dt != dt or x.ndim != nd + 2 or \
-            any(type(d) is not int for d in w.shape):
+    if dt not in _BLAS or x.dt != dt or w.dt != dt or x.ndim != nd + 2:
         raise NotImplementedError("convolution outside float32/float64 batched input")
     stride, dil = _tup(a.get("stride", 1), nd), _tup(a.get("dilation", 1), nd)
     pad = a.get("padding", 0)
@@ -287,22 +294,21 @@ def _conv(lw, node, ins):
     dest = lw.new_buf(value.type.shape, dt, value, value.name)
     N = x.shape[0]
     ncol = numel(out_sp)
-    cg, ocg = w.shape[1], oc // groups
-    kk = cg
-    for kd in kernel:
-        kk *= kd
+    ocg = S.floordiv(oc, groups) if groups != 1 else oc
+    kprod = numel(kernel)
+    kk = S.mul(w.shape[1], kprod)  # one group's GEMM contraction: C/groups * prod(kernel)
     pointwise = all(k == 1 for k in kernel) and all(s == 1 for s in stride) and not any(pad)
     if pointwise:
         cols = lw.realize(x)
     else:
-        cols = lw.new_buf((N, S.mul(x.shape[1], kk // cg), ncol), dt, name="im2col")
+        cols = lw.new_buf((N, S.mul(x.shape[1], kprod), ncol), dt, name="im2col")
         lw.emit_copy(cols, im2col(x, kernel, stride, pad, dil, out_sp))
     wb = lw.realize(w)
     beta = 0.0
     if bias is not None:
         _fill_bias_channels(lw, dest, bias, dt)
         beta = 1.0
-    cin_rows = S.mul(x.shape[1], kk // cg)
+    cin_rows = S.mul(x.shape[1], kprod)
     for g in range(groups):
         # dest[n, g*ocg:(g+1)*ocg, :] = W[g] [ocg, kk] @ cols[n, g*kk:(g+1)*kk, :]
         _conv_group(lw, dest, wb, cols, g, ocg, kk, ncol, N, cin_rows, oc, beta, dt)
@@ -315,11 +321,11 @@ def _conv_group(lw, dest, wb, cols, g, ocg, kk, ncol, N, cin_rows, oc, beta, dt)
 
         def one(i):
             bld = fc.b
-            a_off = ir.Constant(I64, g * ocg * kk)
+            a_off = fc.size(S.mul(g, S.mul(ocg, kk)))
             b_off = bld.add(bld.mul(i, fc.size(S.mul(cin_rows, ncol))),
-                            bld.mul(ir.Constant(I64, g * kk), fc.size(ncol)))
+                            fc.size(S.mul(S.mul(g, kk), ncol)))
             c_off = bld.add(bld.mul(i, fc.size(S.mul(oc, ncol))),
-                            bld.mul(ir.Constant(I64, g * ocg), fc.size(ncol)))
+                            fc.size(S.mul(S.mul(g, ocg), ncol)))
             gemm_call(fc, dt, False, False, bm, bn, bk, _ptr_at(fc, wb, a_off), bk,
                       _ptr_at(fc, cols, b_off), bn, _ptr_at(fc, dest, c_off), bn, beta)
         fc.loop(ir.Constant(I64, 0), fc.size(N), one, name="img")

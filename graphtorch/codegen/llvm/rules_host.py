@@ -91,3 +91,19 @@ def _attr(state, v):
     if isinstance(v, Buf):
         return state.array_of(v)
     return v
+
+
+def or_host(fn):
+    """Wrap rule ``fn`` so that a case it has no native code for (it raises
+    NotImplementedError before emitting anything) runs through the host fallback instead of
+    failing the whole graph."""
+    def wrapped(lw, node, ins):
+        try:
+            return fn(lw, node, ins)
+        except LoweringError:
+            raise
+        except NotImplementedError:
+            return host_rule(lw, node, ins)
+    wrapped.__name__ = getattr(fn, "__name__", "rule")
+    wrapped.__doc__ = fn.__doc__
+    return wrapped

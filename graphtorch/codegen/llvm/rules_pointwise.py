@@ -359,3 +359,8 @@ def _where(b, dt, c, x, y):
 from . import rules_unary  # noqa: E402,F401  (registers the unary math table into FN)
 
 register_all()
+
+# the other rule families of this package's rules_* modules register on import too (kept
+# here so that compile._rules() importing rules_pointwise loads all of them)
+from . import rules_addmm, rules_index, rules_math, rules_scan  # noqa: E402,F401
+from . import rules_shuffle  # noqa: E402,F401

@@ -9,6 +9,7 @@ from llvmlite import ir
 from . import scalar as X
 from .fnctx import I64, const
 from .lower import dt_of, rule
+from .rules_host import or_host
 from .rules_reduce import _int_extreme, fop, reduce_kernel
 
 ZERO = ir.Constant(I64, 0)
@@ -40,7 +41,8 @@ def _positions(fc, x, oidx, ridx, nd, s, p, d):
                   b.mul(ridx[i], ir.Constant(I64, d[i])))
         if p[i]:
             v = b.sub(v, ir.Constant(I64, p[i]))
-        inside = b.and_(b.icmp_signed(">=", v, ZERO), b.icmp_signed("<", v, fc.size(x.shape[lead + i])))
+        inside = b.and_(b.icmp_signed(">=", v, ZERO),
+                        b.icmp_signed("<", v, fc.size(x.shape[lead + i])))
         ok = inside if ok is None else b.and_(ok, inside)
         pos.append(v)
     return pos, ok
@@ -89,6 +91,7 @@ def _max_pool(lw, node, ins):
 
 
 @rule("avg_pool")
+@or_host
 def _avg_pool(lw, node, ins):
     x = ins[0]
     a = node.attrs

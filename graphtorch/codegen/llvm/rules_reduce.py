@@ -44,6 +44,8 @@ def reduce_kernel(lw, out_shape, red_extents, accs, update, finish, reads=(), wr
                 fc.b.store(v, s)
         if exts:
             fc.nest(exts, inner)
+        else:  # nothing to reduce over (a 0-dim input): the one element is the result
+            inner([])
         finish(fc, oidx, [fc.b.load(s) for s in slots])
     return lw.emit_kernel(out_shape, body, reads=reads, writes=writes, name="red")
 
@@ -117,8 +119,8 @@ def _reduce(lw, node, ins):
     def finish(fc, oidx, vals):
         dest.store_flat(fc, dest.offset(fc, oidx), X.cast(fc.b, vals[0], adt, out_dt))
 
-    if kind in ("amax", "amin", "max", "min") and any(x.shape[d] == 0 for d in red):
-        raise ValueError(f"{kind} of an empty dimension")
+    if kind in ("amax", "amin", "max", "min"):
+        _nonempty(lw, node, [x.shape[d] for d in red])
     reduce_kernel(lw, out_v.type.shape, [x.shape[d] for d in red],
                   [(adt, lambda fc: const(adt, init_v))], update, finish, reads=[x],
                   writes=[dest])
@@ -139,6 +141,7 @@ def _arg_reduce(lw, node, ins):
         red, keepdim_eff = [0], False
     else:
         red, keepdim_eff = [wrap_dims(dim, max(x.ndim, 1), kind)[0]] if x.ndim else [], keepdim
+    _nonempty(lw, node, [x.shape[d] for d in red] if x.ndim else [])
     adt = x.dt
     outs = [v for v in node.outputs]
     idx_v = outs[-1]
@@ -178,6 +181,18 @@ def _arg_reduce(lw, node, ins):
                    ("b8", lambda fc: ir.Constant(I1, 0))], update, finish, reads=[x],
                   writes=[d for d in (val_dest, idx_dest) if d is not None])
     return [val_dest, idx_dest] if val_dest is not None else [idx_dest]
+
+
+def _nonempty(lw, node, extents):
+    """A max / min / arg-reduction has no identity: an empty reduced extent is an error, as in
+    eager mode.  Symbolic extents become size guards the runtime checks before the call."""
+    for e in extents:
+        if type(e) is int:
+            if e == 0:
+                raise ValueError(f"{node.kind} of an empty dimension")
+        else:
+            lw.size_guards.append((e, "gt", 0, f"{node.kind}(): Expected reduction dim to "
+                                   f"have non-zero size", node.source))
 
 
 def _numel(shape):

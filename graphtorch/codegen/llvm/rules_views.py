@@ -11,6 +11,7 @@ from ...ops.meta import wrap_dims
 from . import scalar as X
 from .fnctx import I64, numel, strides
 from .lower import dt_of, rule
+from .rules_host import or_host
 from .tensors import Buf, Lazy, Scalar, cost
 
 ZERO = ir.Constant(I64, 0)
@@ -259,22 +260,28 @@ def _flip(lw, node, ins):
 
 
 @rule("constant_pad_nd")
+@or_host
 def _pad(lw, node, ins):
     h = ins[0]
     pad = list(node.attrs["pad"])
     value = node.attrs.get("value", 0)
-    if any(type(p) is not int or p < 0 for p in pad):
-        raise NotImplementedError("negative or symbolic padding")
+    if any(type(p) is not int for p in pad):
+        raise NotImplementedError("symbolic padding")
     shape = out_shape(node)
     n = h.ndim
-    before = {n - 1 - k: pad[2 * k] for k in range(len(pad) // 2)}
+    # input index = output index - before; a negative pad crops, so only positive pads
+    # (before or after) can read outside the input
+    sides = {n - 1 - k: (pad[2 * k], pad[2 * k + 1]) for k in range(len(pad) // 2)}
 
     def fn(fc, idx):
         b = fc.b
         ok = None
         sub = list(idx)
-        for d, p in before.items():
+        for d, (p, q) in sides.items():
             i = b.sub(idx[d], ir.Constant(I64, p)) if p else idx[d]
+            if p <= 0 and q <= 0:
+                sub[d] = i
+                continue
             inside = b.and_(b.icmp_signed(">=", i, ZERO),
                             b.icmp_signed("<", i, fc.size(h.shape[d])))
             sub[d] = b.select(inside, i, ZERO)
@@ -293,6 +300,7 @@ def _index_select(lw, node, ins):
         b = fc.b
         k = X.cast(b, index.load(fc, [idx[dim]] if index.ndim else []), index.dt, "i64")
         k = b.select(b.icmp_signed("<", k, ZERO), b.add(k, fc.size(h.shape[dim])), k)
+        k = clamp_index(fc, k, h.shape[dim])  # eager raises out of range: never read outside
         sub = list(idx)
         if h.ndim:
             sub[dim] = k
@@ -305,10 +313,14 @@ def _gather(lw, node, ins):
     h, index = ins[0], ins[1]
     dim = node.attrs.get("dim", 0) % max(h.ndim, 1)
 
+    if h.ndim == 0:  # a 0-dim input: the index can only be 0 (or -1)
+        return [Lazy(out_shape(node), h.dt, lambda fc, idx: h.load(fc, []), cost=1 + cost(h))]
+
     def fn(fc, idx):
         b = fc.b
         k = X.cast(b, index.load(fc, idx), index.dt, "i64")
         k = b.select(b.icmp_signed("<", k, ZERO), b.add(k, fc.size(h.shape[dim])), k)
+        k = clamp_index(fc, k, h.shape[dim])  # eager raises out of range: never read outside
         sub = list(idx)
         sub[dim] = k
         return h.load(fc, sub)
@@ -368,6 +380,15 @@ def _split(lw, node, ins):
         outs.append(view(h, shape, mapper))
         start = S.add(start, shape[dim])
     return outs
+
+
+def clamp_index(fc, k, n):
+    """``k`` (i64) clamped into [0, n): an index eager mode rejects must not read outside
+    the tensor's memory in native code."""
+    b = fc.b
+    hi = b.sub(fc.size(n), ir.Constant(I64, 1))
+    k = b.select(b.icmp_signed("<", k, ZERO), ZERO, k)
+    return b.select(b.icmp_signed(">", k, hi), hi, k)
 
 
 def numel_of(h):

@@ -161,6 +161,9 @@ class CompiledGraph:
             if chk is None:
                 continue
             name, npd, rank, dims = chk
+            if not isinstance(a, np.ndarray):
+                raise RuntimeError(f"compiled graph: input {i} (%{name}) expected a tensor, got "
+                                   f"{type(a).__name__}")
             if a.dtype != npd:
                 raise RuntimeError(f"compiled graph: input {i} (%{name}) expected dtype "
                                    f"{SHORT_DTYPE[_short(npd)]}, got {_dtname(a.dtype)}")
@@ -227,6 +230,11 @@ class CompiledGraph:
     def __call__(self, *arrays):
         if len(arrays) != len(self._inputs):
             raise TypeError(f"compiled graph takes {len(self._inputs)} inputs, got {len(arrays)}")
+        for a in arrays:  # kernels read row-major memory: copy strided views first
+            if isinstance(a, np.ndarray) and not a.flags.c_contiguous:
+                arrays = tuple(np.ascontiguousarray(x) if isinstance(x, np.ndarray) else x
+                               for x in arrays)
+                break
         key = self._fast_key(arrays) if self._fast_key is not None else None
         if key is None:
             env = self._bind(arrays)
