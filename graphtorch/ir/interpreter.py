@@ -10,7 +10,6 @@ are wrapped once and pre-filled into the slot template, so a call costs little m
 eager calls it makes."""
 from __future__ import annotations
 
-import keyword
 import math
 
 import numpy as np
@@ -23,12 +22,13 @@ from . import symbolic as S
 from .graph import Value
 from .types import TensorType
 
-__all__ = ["Interpreter", "run_graph"]
+__all__ = ["Interpreter", "run_graph", "stack_scan"]
 
 _ndarray = np.ndarray
 _Expr = S.Expr
 _evaluate = S.evaluate
 _UNPACK = frozenset({"TupleUnpack", "ListUnpack"})
+_STACK = R.get("stack")
 
 
 def run_graph(graph, *inputs) -> list:
@@ -49,15 +49,15 @@ class Interpreter:
         self._template: list = []
         self._subs: dict = {}
         self._consts: dict = {}  # slot -> constant value
+        self._sub_plans: dict = {}  # node with blocks -> [(params, plan, returns)] per block
         self._input_slots = [self._slot(v) for v in graph.inputs]
         known = set(graph.symbol_sources())
         self._entry = self._entry_checks(known)
         self._plan = self._compile(graph.block, known)
         self._out_slots = [self._slot(v) for v in graph.outputs]
         self._n_in = len(graph.inputs)
-        self._fast = None
-        if not any(n.blocks or n.kind == "Call" for n in graph.nodes):
-            self._fast = _codegen(self)  # straight-line Python for flat graphs
+        from .interpreter_codegen import codegen
+        self._fast = codegen(self)  # straight-line Python, control flow as if/for/while
 
     # ----------------------------------------------------------------- running
     def __call__(self, *inputs):
@@ -256,9 +256,13 @@ class Interpreter:
         rets = [self._slot(v) for v in block.returns]
         return params, plan, rets
 
+    def _blocks_of(self, node, known):
+        """(params, plan, returns) per block of ``node``, kept for the code generator."""
+        subs = self._sub_plans[node] = [self._block_plan(b, known) for b in node.blocks]
+        return subs
+
     def _if(self, node, known):
-        (_, then_plan, then_rets), (_, else_plan, else_rets) = \
-            [self._block_plan(b, known) for b in node.blocks]
+        (_, then_plan, then_rets), (_, else_plan, else_rets) = self._blocks_of(node, known)
         run = self._exec
 
         def do_if(args, attrs, vals, env):
@@ -270,9 +274,11 @@ class Interpreter:
         return do_if
 
     def _loop(self, node, known):
-        params, body, rets = self._block_plan(node.blocks[0], known)
+        ((params, body, rets),) = self._blocks_of(node, known)
         i_slot, carried_slots = params[0], params[1:]
-        cond_slot, next_slots = rets[0], rets[1:]
+        nc = len(carried_slots)
+        cond_slot, next_slots, scan_slots = rets[0], rets[1:1 + nc], rets[1 + nc:]
+        scan_types = [o.type for o in node.outputs[nc:]]
         run = self._exec
 
         def do_loop(args, attrs, vals, env):
@@ -280,6 +286,7 @@ class Interpreter:
             n = math.inf if n is None else int(n)
             cond = bool(args[1])
             carried = args[2:]
+            scans = [[] for _ in scan_slots]
             i = 0
             while i < n and cond:
                 vals[i_slot] = i
@@ -288,12 +295,14 @@ class Interpreter:
                 run(body, vals, env)
                 cond = bool(vals[cond_slot])
                 carried = [vals[s] for s in next_slots]
+                for acc, s in zip(scans, scan_slots):
+                    acc.append(vals[s])
                 i += 1
-            return carried
+            return list(carried) + [stack_scan(acc, t, env) for acc, t in zip(scans, scan_types)]
         return do_loop
 
     def _fusion(self, node, known):
-        params, body, rets = self._block_plan(node.blocks[0], known)
+        ((params, body, rets),) = self._blocks_of(node, known)
         run = self._exec
 
         def do_fusion(args, attrs, vals, env):
@@ -322,6 +331,19 @@ class Interpreter:
 
 
 # ------------------------------------------------------------------ helpers
+def stack_scan(values, t, env):
+    """A Loop scan output: the per-iteration ``values`` stacked on a new leading dim (an empty
+    tensor of the declared element shape ``t.shape[1:]`` when the loop ran no iteration)."""
+    if values:
+        return _call(_STACK, *values, dim=0)
+    shape = getattr(t, "shape", None)
+    if shape is None or getattr(t, "dtype", None) is None:
+        raise RuntimeError("a Loop that ran no iteration has a scan output of unknown shape "
+                           f"({t}): cannot make its empty result")
+    dims = tuple(_evaluate(d, env) if type(d) is _Expr else d for d in shape[1:])
+    return wrap(np.zeros((0,) + dims, dtype=t.dtype.np))
+
+
 def _shape(x):
     if isinstance(x, Tensor):
         return x._data.shape
@@ -352,107 +374,3 @@ def _reraise(e, node):
         raise e
     new._ir_where = True
     raise new from e
-
-
-# ------------------------------------------------------------------ straight-line code
-def _codegen(it):
-    """A Python function running the flat plan of ``it`` with locals instead of slots: one
-    line per node, so the per-call overhead is a few attribute loads.  Inputs that are not
-    Tensors, and any input check that fails, go to the generic path (which words the error)."""
-    ns = {"_call": _call, "_ev": _evaluate, "_Tensor": Tensor, "_shape": _shape,
-          "_reraise": _reraise, "_slow": it._slow, "_NODES": [s[7] for s in it._plan],
-          "_slots": it._slots}
-    for i, c in it._consts.items():
-        ns[f"v{i}"] = c  # constants are globals of the generated function
-    ins = [f"v{s}" for s in it._input_slots]
-    lines = ["def _run(inputs):", f"  if len(inputs) != {len(ins)}:", "    return _slow(inputs)"]
-    if ins:
-        lines.append(f"  {', '.join(ins)}{',' if len(ins) == 1 else ''} = inputs")
-    conds, syms = _entry_code(it, ns)
-    if conds:
-        lines.append("  if " + " or ".join(f"({c})" for c in conds) + ":\n    return _slow(inputs)")
-    lines.append("  env = {" + ", ".join(f"{s!r}: {e}" for s, e in syms.items()) + "}")
-    lines += ["  _k = 0", "  try:", "    pass"]
-    for k, step in enumerate(it._plan):
-        lines += ["    _k = %d" % k] + ["    " + x for x in _step_code(k, step, ns)]
-    lines += ["  except Exception as e:", "    _reraise(e, _NODES[_k])",
-              "  return [" + ", ".join(f"v{s}" for s in it._out_slots) + "]"]
-    exec(compile("\n".join(lines), f"<graph interpreter {id(it):x}>", "exec"), ns)
-    return ns["_run"]
-
-
-def _entry_code(it, ns):
-    conds, syms = [], {}
-    for slot, i, name, rank, dims in it._entry:
-        v = f"v{slot}"
-        conds.append(f"not isinstance({v}, _Tensor)")
-        sh = f"s{slot}"
-        if all(type(w) is int for _, w in dims):  # static shape: one tuple comparison
-            conds.append(f"({sh} := {v}._data.shape) != {tuple(w for _, w in dims)!r}")
-            continue
-        conds.append(f"len({sh} := {v}._data.shape) != {rank}")
-        for d, want in dims:
-            s = S.bare_symbol(want)
-            if type(want) is int:
-                conds.append(f"{sh}[{d}] != {want}")
-            elif s is not None and s not in syms:
-                syms[s] = f"{sh}[{d}]"
-            elif s is not None:
-                conds.append(f"{sh}[{d}] != {syms[s]}")
-    for slot, i, name, rank, dims in it._entry:  # compound dims once every symbol is bound
-        for d, want in dims:
-            if type(want) is _Expr and S.bare_symbol(want) is None and \
-                    S.free_symbols(want) <= set(syms):
-                ns[f"E_in{slot}_{d}"] = want
-                env = "{" + ", ".join(f"{k!r}: {e}" for k, e in syms.items()) + "}"
-                conds.append(f"s{slot}[{d}] != _ev(E_in{slot}_{d}, {env})")
-    return conds, syms
-
-
-def _step_code(k, step, ns):
-    op, fn, ins, attrs, dyn, outs, multi, node, binds = step
-    args = [f"v{s}" for s in ins]
-    kw = []
-    for key, a in node.attrs.items():
-        kw.append((key, _attr_code(a, f"A{k}_{len(kw)}", ns)))
-    if op is not None:
-        ns[f"op{k}"] = op
-        if all(key.isidentifier() and not keyword.iskeyword(key) for key, _ in kw):
-            call = f"_call(op{k}, {', '.join(args + [f'{a}={c}' for a, c in kw])})"
-        else:
-            call = f"_call(op{k}, {', '.join(args)}, **{{{_dict(kw)}}})"
-    else:
-        ns[f"fn{k}"] = fn
-        call = f"fn{k}([{', '.join(args)}], {{{_dict(kw)}}}, None, env)"
-    lhs = [f"v{s}" for s in outs]
-    if not lhs:
-        out = [call]
-    elif multi == "seq":  # split into one chunk returns a 1-tuple
-        out = [f"{lhs[0]} = {call}", f"if type({lhs[0]}) is tuple: {lhs[0]}, = {lhs[0]}"]
-    elif multi:
-        out = [f"{', '.join(lhs)}{',' if len(lhs) == 1 else ''} = {call}"]
-    else:
-        out = [f"{lhs[0]} = {call}"]
-    for oi, d, name in binds or ():
-        out.append(f"env[{name!r}] = _shape(v{outs[oi]})[{d}]")
-    return out
-
-
-def _dict(kw) -> str:
-    return ", ".join(f"{k!r}: {c}" for k, c in kw)
-
-
-def _attr_code(a, name, ns) -> str:
-    t = type(a)
-    if t is _Expr:
-        ns[name] = a
-        return f"_ev({name}, env)"
-    if t is Value:
-        return f"v{ns['_slots'][a]}"
-    if t in (list, tuple) and any(type(x) in (_Expr, Value, list, tuple) for x in a):
-        parts = [_attr_code(x, f"{name}_{i}", ns) for i, x in enumerate(a)]
-        if t is list:
-            return "[" + ", ".join(parts) + "]"
-        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
-    ns[name] = a
-    return name

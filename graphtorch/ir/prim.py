@@ -25,7 +25,7 @@ from .types import (ANY, BOOL, FLOAT, INT, NONE, ListType, OptionalType, ScalarT
 
 __all__ = ["TypeRuleError", "SCALAR_OPS", "STRUCTURAL_KINDS", "is_structural", "is_pure",
            "output_types", "IMPLS", "constant_type", "compatible", "GUARD_CMPS",
-           "guard_checker", "may_return_seq"]
+           "guard_checker", "may_return_seq", "loop_scans", "loop_trip_dim"]
 
 
 class TypeRuleError(ValueError):
@@ -156,7 +156,53 @@ def _rule_loop(node, ts):
     _need(ts[0] in (INT, ANY) or isinstance(ts[0], TensorType),
           f"Loop max_trip_count must be int, not {ts[0]}")
     _need(_is_number(ts[1]), f"Loop condition must be bool or a one-element tensor, not {ts[1]}")
-    return list(ts[2:])
+    k = node.attrs.get("n_scan", 0)
+    _need(type(k) is int and k >= 0, f"Loop n_scan must be an int >= 0, not {k!r}")
+    carried = list(ts[2:])
+    if not k:
+        return carried
+    body = node.blocks[0] if node.blocks else None
+    _need(body is not None and len(body.returns) == 1 + len(carried) + k,
+          f"Loop with n_scan={k} needs a body returning (cond, {len(carried)} carried, {k} "
+          f"scan values)")
+    lead = loop_trip_dim(node)
+    for j, r in enumerate(body.returns[1 + len(carried):]):
+        t = r.type
+        _need(_is_tensor(t), f"Loop scan value {j} must be a tensor, not {t}")
+        d = lead
+        if d is None:  # the iteration count is known only at run time: the declared symbol
+            pos = len(carried) + j
+            out = node.outputs[pos].type if pos < len(node.outputs) else None
+            d = out.shape[0] if isinstance(out, TensorType) and out.shape else None
+        if not isinstance(t, TensorType) or t.shape is None or d is None:
+            carried.append(TensorType(getattr(t, "dtype", None), None, getattr(t, "device", None)))
+        else:
+            carried.append(TensorType(t.dtype, (d,) + tuple(t.shape), t.device))
+    return carried
+
+
+def loop_scans(node) -> int:
+    """The number of scan outputs of Loop ``node`` (its ``n_scan`` attribute, default 0)."""
+    return node.attrs.get("n_scan", 0) or 0
+
+
+def _is_true(v) -> bool:
+    n = v.node
+    return n is not None and n.kind == "Constant" and n.attrs.get("value") is True
+
+
+def loop_trip_dim(node):
+    """The number of iterations of Loop ``node`` as an int or size expression, when it runs
+    exactly ``max_trip_count`` times (its initial and next conditions are the constant True and
+    the trip count is a constant); None when it is known only at run time."""
+    if len(node.inputs) < 2 or not node.blocks or not node.blocks[0].returns:
+        return None
+    trip = node.inputs[0].node
+    if not (_is_true(node.inputs[1]) and _is_true(node.blocks[0].returns[0])) or \
+            trip is None or trip.kind != "Constant":
+        return None
+    v = trip.attrs.get("value")
+    return v if type(v) is S.Expr or (type(v) is int and v >= 0) else None
 
 
 def _rule_tuple_construct(node, ts):

@@ -251,13 +251,19 @@ class _Writer:
         lines = [f"{ind}{i_name} = 0", f"{ind}{cond} = bool({cond0})"]
         lines += [f"{ind}{c} = {x}" for c, x in zip(carried, init)]
         lines.append(f"{ind}while {i_name} < {trip} and {cond}:")
+        scans = [f"_scan{self.count}_{j}" for j in range(len(b.returns) - 1 - len(carried))]
+        lines += [f"{ind}{s} = []" for s in scans]
         body, _ = self.block(b, ind + "  ")
         rets = [self.ref(v) for v in b.returns]
-        body.append(f"{ind}  {', '.join([cond] + carried)} = {', '.join(rets)}")
+        nc = 1 + len(carried)
+        body.append(f"{ind}  {', '.join([cond] + carried)} = {', '.join(rets[:nc])}")
+        body += [f"{ind}  {s}.append({r})" for s, r in zip(scans, rets[nc:])]
         body.append(f"{ind}  {i_name} = {i_name} + 1")
         lines += body
         for v, c in zip(n.outputs, carried):
             lines.append(f"{ind}{self.fresh(v)} = {c}")
+        for v, s in zip(n.outputs[len(carried):], scans):  # scan outputs: the steps stacked
+            lines.append(f"{ind}{self.fresh(v)} = torch.stack({s})")
         return lines
 
     def fusion_lines(self, n, ind) -> list:

@@ -60,8 +60,12 @@ class _Verifier:
         self.graph = graph
         self.names: dict = {}
         self.all_defined = _all_defined(graph)
-        self.hints = _hints(graph, _primes())
-        self.alt_hints = {s: 840 * (i + 1) for i, s in enumerate(sorted(self.hints))}
+        primes = _hints(graph, _primes())
+        cons = _constraints(graph)
+        self.hints = _satisfy(primes, cons, graph.meta.get("size_hints") or {})
+        self.bound = set(graph.symbol_sources())  # symbols with a known size so far
+        self.alt_hints = _satisfy({s: 840 * (i + 1) for i, s in enumerate(sorted(primes))},
+                                  cons, graph.meta.get("size_hints") or {})
 
     def run(self):
         g = self.graph
@@ -134,14 +138,19 @@ class _Verifier:
         elif kind == "Loop":
             b = node.blocks[0]
             nc = max(len(node.inputs) - 2, 0)
+            k = prim.loop_scans(node)
+            if type(k) is not int or k < 0:
+                _fail(f"Loop n_scan must be an int >= 0, not {k!r}", node)
             if len(b.params) != 1 + nc:
                 _fail(f"Loop body must have {1 + nc} parameters (i, *carried), has "
                       f"{len(b.params)}", node)
-            if len(b.returns) != 1 + nc:
-                _fail(f"Loop body must return {1 + nc} values (cond, *carried), returns "
-                      f"{len(b.returns)}", node)
-            if len(node.outputs) != nc:
-                _fail(f"Loop has {nc} carried values but {len(node.outputs)} outputs", node)
+            if len(b.returns) != 1 + nc + k:
+                _fail(f"Loop body must return {1 + nc + k} values (cond, {nc} carried, {k} "
+                      f"scan values), returns {len(b.returns)}", node)
+            if len(node.outputs) != nc + k:
+                scans = f" and {k} scan values" if k else ""
+                _fail(f"Loop has {nc} carried values{scans} but {len(node.outputs)} outputs",
+                      node)
             if b.params[0].type not in (INT, ANY):
                 _fail(f"Loop iteration parameter must be int, not {b.params[0].type}", node)
         elif kind == "FusionGroup":
@@ -182,6 +191,8 @@ class _Verifier:
             self._structural_types(node)
         else:
             self._meta_types(node)
+        for o in node.outputs:
+            self.bound |= _type_syms(o.type)
 
     def _structural_types(self, node):
         try:
@@ -245,6 +256,13 @@ class _Verifier:
                 continue  # meta could not compute this dim
             if type(have) is S.SymInt and S.expr_of(have) == want:
                 continue
+            name = S.bare_symbol(want)
+            if name is not None and name not in self.bound:
+                # first seen here (a size the tracer could not express): at run time it is
+                # bound from this output, so it takes meta's value for the nodes after
+                hints[name] = int.__int__(have)
+                self.bound.add(name)
+                continue
             try:
                 ok = S.evaluate(want, hints) == int.__int__(have)
             except KeyError:
@@ -296,6 +314,56 @@ def _hints(graph, primes) -> dict:
             for a in n.attrs.values():
                 syms |= _attr_syms(a)
     return dict(zip(sorted(syms), primes))
+
+
+def _constraints(graph) -> list:
+    """(lhs, cmp, rhs) size conditions the graph holds under: its size Guards and the shape
+    checks meta took while tracing (``graph.meta["size_constraints"]``)."""
+    out = [(n.attrs.get("lhs"), n.attrs.get("cmp"), n.attrs.get("rhs")) for n in graph.walk()
+           if n.kind == "Guard" and not n.inputs]
+    return out + list((getattr(graph, "meta", None) or {}).get("size_constraints", ()))
+
+
+def _holds(c, hints):
+    """Whether constraint ``c`` holds at ``hints`` (None: it reads an unbound symbol)."""
+    lhs, cmp, rhs = c
+    try:
+        return prim.GUARD_CMPS.get(cmp, lambda a, b: True)(
+            S.evaluate(lhs, hints) if type(lhs) is S.Expr else lhs,
+            S.evaluate(rhs, hints) if type(rhs) is S.Expr else rhs)
+    except (KeyError, ZeroDivisionError):
+        return None
+
+
+def _satisfy(hints, cons, trace_sizes) -> dict:
+    """``hints`` changed where they break a constraint: the symbols of a broken constraint take
+    their trace-time sizes (which satisfy every constraint), or, unknown, the smallest size
+    satisfying a one-symbol constraint.  The generic sizes stay wherever they are valid, so
+    swapped dims still show up."""
+    hints = dict(hints)
+    for _ in range(len(hints) + 1):
+        bad = [c for c in cons if _holds(c, hints) is False]
+        if not bad:
+            break
+        changed = False
+        for c in bad:
+            syms = _attr_syms(c[0]) | _attr_syms(c[2])
+            if syms and syms <= trace_sizes.keys():
+                new = {s: trace_sizes[s] for s in syms}
+            elif len(syms) == 1:
+                (s,), new = syms, {}
+                for v in range(1, 4097):
+                    if _holds(c, {**hints, s: v}):
+                        new = {s: v}
+                        break
+            else:
+                new = {}
+            if any(hints.get(k) != v for k, v in new.items()):
+                hints.update(new)
+                changed = True
+        if not changed:
+            break
+    return hints
 
 
 def _type_syms(t) -> set:
@@ -356,7 +424,10 @@ def _meta_args(node, hints, as_sym):
             args.append(TensorSpec(shape, t.dtype, t.device))
         elif v.node is not None and v.node.kind == "Constant" and \
                 not hasattr(v.node.attrs.get("value"), "shape"):
-            args.append(v.node.attrs.get("value"))
+            try:  # a size expression constant is a size at the hints
+                args.append(_hint_attr(v.node.attrs.get("value"), hints, as_sym))
+            except KeyError:
+                return None
         elif t in _SCALAR_HINT:
             args.append(_SCALAR_HINT[t])
         else:

@@ -138,6 +138,110 @@ def while_loop(cond_fn, body_fn, carried_inputs):
     return final
 
 
+def _scan(body_fn, carried, xs, reverse=False):
+    """Internal: a loop over the leading dim of the tensors ``xs`` with scan outputs.
+
+    ``body_fn(*x_t, *carried) -> (new_carried, scan_values)`` (tuples of tensors) runs for
+    t = 0 .. n-1 (``reverse``: n-1 .. 0); returns ``(final_carried, stacked)`` where each stacked
+    tensor holds the step values in time order (index t = the step that read x[t]).  While
+    tracing it is one ``Loop`` node with ``n_scan`` outputs running exactly n times (n symbolic),
+    so per step it costs the body plus one ``select`` per input, with no buffer rewritten."""
+    carried = tuple(carried)
+    tr = current()
+    if tr is None:
+        final, stacked = _scan_eager(body_fn, carried, xs, reverse)
+    else:
+        final, stacked = _scan_traced(tr, body_fn, carried, xs, reverse)
+    if reverse:  # iteration order back to time order
+        stacked = tuple(s.flip(0) for s in stacked)
+    return final, stacked
+
+
+def _scan_eager(body_fn, carried, xs, reverse):
+    from ..api.shape_join import stack
+    steps = list(zip(*[x.unbind(0) for x in xs]))
+    outs = []
+    for x_t in (reversed(steps) if reverse else steps):
+        carried, vals = body_fn(*x_t, *carried)
+        carried = tuple(carried)
+        outs.append(tuple(vals))
+    return carried, tuple(stack(list(col), 0) for col in zip(*outs))
+
+
+def _scan_traced(tr, body_fn, carried, xs, reverse):
+    from ..ir import symbolic as S
+    from ..ir.graph import Value
+    from ..ir.types import TensorType
+    g = tr.graph
+    n = xs[0].shape[0]  # a SymInt: the loop runs at any length
+    src, scope = _src(), _scope(tr)
+    trip = tr.scalar(n)
+    true = g.create("Constant", [], {"value": True}, [BOOL], source=src, scope=scope).outputs[0]
+    init = [tr.value_of(c) for c in carried]
+    xvals = [tr.value_of(x) for x in xs]
+    node = g.create("Loop", [trip, true] + init, {}, [], source=src, scope=scope)
+    blk = g.add_block(node)
+    i = blk.add_param(INT)
+    params = [blk.add_param(v.type) for v in init]
+    saved_point, saved_env = g.insert_point, dict(tr.env)
+    g.insert_point = blk
+    try:
+        idx = i
+        if reverse:  # t = n - 1 - i
+            last = tr.scalar(n - 1)
+            idx = g.create("scalar.sub", [last, i], {}, [INT], source=src,
+                           scope=scope).outputs[0]
+        steps = []
+        for x, xv in zip(xs, xvals):
+            with _untraced():
+                x_t = x.select(0, 0)  # a stand-in with the step's shape
+            t = xv.type
+            shape = None if t.shape is None else tuple(t.shape[1:])
+            v = g.create("select", [xv], {"dim": 0, "index": idx},
+                         [TensorType(t.dtype, shape, t.device)], source=src, scope=scope)
+            tr.bind(x_t, v.outputs[0])
+            steps.append(x_t)
+        for c, p in zip(carried, params):
+            tr.bind(c, p)
+        new, vals = body_fn(*steps, *carried)
+        new, vals = tuple(new), tuple(vals)
+        blk.returns = [true] + [tr.value_of(x) for x in new] + [tr.value_of(x) for x in vals]
+    finally:
+        g.insert_point = saved_point
+        tr.env = saved_env
+    node.attrs["n_scan"] = len(vals)
+    with _untraced():
+        final, stacked = _scan_eager(body_fn, carried, xs, reverse)
+    lead = S.expr_of(n)
+    for k, x in enumerate(final):
+        v = Value(g.fresh_name(), params[k].type, node, k)
+        node.outputs.append(v)
+        tr.bind(x, v)
+    for j, x in enumerate(stacked):
+        t = blk.returns[1 + len(new) + j].type
+        shape = None if t.shape is None else (lead,) + tuple(t.shape)
+        v = Value(g.fresh_name(), TensorType(t.dtype, shape, t.device), node, len(final) + j)
+        node.outputs.append(v)
+        tr.bind(x, v)
+    return final, stacked
+
+
+class _untraced:
+    """Run eagerly with the tracer's hooks off (nothing recorded, no size decisions)."""
+
+    def __enter__(self):
+        from ..eager import dispatch as DP
+        from ..ir import symbolic as S
+        self.saved = DP.HOOKS.tracer, S.GUARD_HOOK[0]
+        DP.HOOKS.tracer, S.GUARD_HOOK[0] = None, None
+
+    def __exit__(self, *exc):
+        from ..eager import dispatch as DP
+        from ..ir import symbolic as S
+        DP.HOOKS.tracer, S.GUARD_HOOK[0] = self.saved
+        return False
+
+
 def _run_loop(cond_fn, body_fn, carried):
     while _pred_value(cond_fn(*carried)):
         new = body_fn(*carried)

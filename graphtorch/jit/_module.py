@@ -16,6 +16,9 @@ from ._record import Trace, normalize_args, record
 __all__ = ["ScriptFunction", "ScriptModule", "TracedModule", "run_trace"]
 
 
+_REPLACED = [0]  # bumped when a traced module's submodule is replaced: owner caches go stale
+
+
 class _Compiled:
     """A Trace plus its interpreter and the entry checks, built once."""
 
@@ -166,9 +169,9 @@ class TracedModule(ScriptModule):
 
     def _modes(self):
         mods = self.__dict__.get("_mods")
-        if mods is None:
-            mods = self.__dict__["_mods"] = list(self.modules())
-        return tuple(m.training for m in mods)
+        if mods is None or mods[0] != _REPLACED[0]:
+            mods = self.__dict__["_mods"] = (_REPLACED[0], list(self.modules()))
+        return tuple(m.training for m in mods[1])
 
     def _trace_now(self, method, args, kwargs, strict=True):
         """Trace ``method`` of the original in this wrapper's training modes."""
@@ -188,8 +191,11 @@ class TracedModule(ScriptModule):
 
     def _state(self, names):
         """The current parameter/buffer tensors for ``names`` (looked up on every call, so
-        replaced parameters are seen; the owners are resolved once)."""
-        cache = self.__dict__.setdefault("_owners", {})
+        replaced parameters are seen; the owning submodules are resolved once, and again
+        after a submodule is replaced, see ``__setattr__``)."""
+        cache = self.__dict__.get("_owners")
+        if cache is None or cache.get("_gen") != _REPLACED[0]:
+            cache = self.__dict__["_owners"] = {"_gen": _REPLACED[0]}
         owners = cache.get(tuple(names))
         if owners is None:
             owners = []
@@ -199,10 +205,27 @@ class TracedModule(ScriptModule):
                 owners.append((owner._parameters, owner._buffers, leaf))
             cache[tuple(names)] = owners
         out = []
-        for params, bufs, leaf in owners:
+        for (params, bufs, leaf), name in zip(owners, names):
             t = params.get(leaf)
-            out.append(t if t is not None else bufs[leaf])
+            if t is None:
+                t = bufs.get(leaf)
+                if t is None:
+                    raise RuntimeError(f"{self.original_name}: the traced graph reads '{name}', "
+                                       "which the module no longer has")
+            out.append(t)
         return out
+
+    def __setattr__(self, name, value):
+        # as in PyTorch, a submodule may only be replaced by a compiled module; the graph then
+        # reads the parameters of the replacement (same names), so the cached owners go
+        old = self.__dict__.get("_modules", {}).get(name)
+        if old is not None and isinstance(value, Module):
+            if not isinstance(value, ScriptModule):
+                raise RuntimeError(f"Cannot re-assign modules in a ScriptModule with "
+                                   f"non-scripted module, tried to replace existing module "
+                                   f"'{name}': {value!r}")
+            _REPLACED[0] += 1  # any traced module above this one may hold the old owners
+        super().__setattr__(name, value)
 
     def _forward_trace(self):
         for (method, modes), comp in self._compiled.items():

@@ -24,9 +24,11 @@ from ..ir.types import TensorType, type_of_value, INT
 from ..ops import registry as R
 from ..ops.meta import TensorSpec
 
-__all__ = ["Tracer", "TracerWarning", "current", "trace_into", "source_line"]
+__all__ = ["Tracer", "TracerWarning", "current", "source_line"]
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# frames in these directories are library code, not the user's line (np.prod on sizes...)
+_LIB_DIRS = (_PKG, os.path.dirname(os.path.abspath(np.__file__)))
 _CURRENT: list = []
 
 
@@ -40,11 +42,11 @@ def current():
 
 
 def source_line() -> str:
-    """``file:line`` of the innermost frame outside the graphtorch package."""
+    """``file:line`` of the innermost frame outside the graphtorch (and numpy) package."""
     f = sys._getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
-        if not fn.startswith(_PKG):
+        if not fn.startswith(_LIB_DIRS):
             return f"{os.path.basename(fn)}:{f.f_lineno}"
         f = f.f_back
     return ""
@@ -98,6 +100,8 @@ class Tracer:
         self.hints: dict = {}       # symbol -> value while tracing
         self.scope: list = []
         self.in_meta = False
+        self.meta_scale = 1
+        self.constraints: dict = {}  # (lhs, cmp, rhs) size decisions meta took (not guarded)
         self.warned: set = set()
         self._nsym = 0
         self._saved = None
@@ -109,14 +113,16 @@ class Tracer:
         T._scalar_hook[0] = self.on_scalar
         S.GUARD_HOOK[0] = self.on_guard
         _CURRENT.append(self)
-        _patch_sizes(True)
+        from ._tracer_sizes import patch_sizes
+        patch_sizes(True)
         return self
 
     def __exit__(self, *exc):
         DP.HOOKS.tracer, T._scalar_hook[0], S.GUARD_HOOK[0] = self._saved
         _CURRENT.pop()
         if not _CURRENT:
-            _patch_sizes(False)
+            from ._tracer_sizes import patch_sizes
+            patch_sizes(False)
         return False
 
     # ---------------------------------------------------------------- values
@@ -219,13 +225,13 @@ class Tracer:
             else:
                 specs.append(None)
         sattrs = {k: self._symints(a, hints) for k, a in attrs.items()}
-        self.in_meta = True
+        self.in_meta, self.meta_scale = True, scale
         try:
             return op.meta(*specs, **sattrs)
         except Exception:  # noqa: BLE001 - meta is a best effort for types
             return None
         finally:
-            self.in_meta = False
+            self.in_meta, self.meta_scale = False, 1
 
     def _symints(self, a, hints):
         if type(a) is S.Expr:
@@ -323,13 +329,16 @@ class Tracer:
     # ---------------------------------------------------------------- guards
     def on_guard(self, kind, lhs, rhs):
         """A SymInt decision (comparison or conversion to int) taken while tracing."""
+        if self.meta_scale != 1:
+            return  # meta's run at doubled sizes only probes how dims depend on sizes
         lhs, rhs = self.subst(lhs), self.subst(rhs)
         if type(lhs) is not S.Expr and type(rhs) is not S.Expr:
             return
         if kind == "int":
-            if self.in_meta:
-                return  # meta reading a size as an int is not a user decision
             kind = "eq"
+            if self.in_meta:  # not a user decision (no guard), but meta's checks used it
+                self._meta_constraint(lhs, kind, rhs)
+                return
         if kind == "eq":
             for a, b in ((lhs, rhs), (rhs, lhs)):
                 name = S.bare_symbol(a)
@@ -339,8 +348,16 @@ class Tracer:
                         self.spec_lines[name] = source_line()
                     return
         if self.in_meta:
+            self._meta_constraint(lhs, kind, rhs)
             return
         self._node("Guard", [], {"lhs": lhs, "cmp": kind, "rhs": rhs}, [])
+
+    def _meta_constraint(self, lhs, kind, rhs):
+        """Meta's shape checks are not guarded (the op checks them again when it runs), but
+        the graph only holds where they hold, so they are kept for the verifier, which picks
+        sizes satisfying them.  Only meta's run at the trace-time sizes decides (the run at
+        doubled sizes is a probe, see ``on_guard``)."""
+        self.constraints[(lhs, kind, rhs)] = None
 
     def on_scalar(self, t: Tensor, kind: str):
         """``bool(t)``/``int(t)``/``float(t)``/``t.item()``/``t.tolist()`` on a traced tensor."""
@@ -363,7 +380,10 @@ class Tracer:
 
     # ---------------------------------------------------------------- finishing
     def finish(self):
-        """Apply size specializations to every type, attribute and guard in the graph."""
+        """Apply size specializations to every type, attribute and guard in the graph; record
+        meta's size constraints and the trace-time sizes in ``graph.meta`` (for the
+        verifier, which must pick sizes the graph is valid at)."""
+        self._record_constraints()
         if not self.repl:
             return
         repl = dict(self.repl)
@@ -384,6 +404,18 @@ class Tracer:
                     _retype(v, sub)
                 if n.kind == "Guard" and not n.inputs and _trivial(n.attrs):
                     blk.nodes.remove(n)
+
+
+    def _record_constraints(self):
+        meta = self.graph.meta
+        cons = meta.setdefault("size_constraints", [])
+        for lhs, cmp, rhs in self.constraints:
+            c = (self.subst(lhs), cmp, self.subst(rhs))
+            if (type(c[0]) is S.Expr or type(c[2]) is S.Expr) and c not in cons:
+                cons.append(c)
+        hints = meta.setdefault("size_hints", {})
+        for k, v in self.hints.items():
+            hints.setdefault(k, v)
 
 
 _COUNT_FROM_SIZE = frozenset({"unbind", "split", "split_with_sizes"})
@@ -452,116 +484,3 @@ def _dtype_of(arr):
 
 def _dev(arr):
     return "cpu" if type(arr) is np.ndarray else f"cuda:{arr.device.id}"
-
-
-# ------------------------------------------------------------------ sizes while tracing
-_ORIG: dict = {}
-
-
-def _patch_sizes(on: bool):
-    """While tracing, ``x.shape``/``x.size()``/``x.numel()`` of traced tensors are SymInts."""
-    if on:
-        if _ORIG:
-            return
-        _ORIG.update(shape=Tensor.shape, size=Tensor.size, numel=Tensor.numel,
-                     detach=Tensor.detach, __len__=Tensor.__len__)
-        Tensor.__len__ = _len
-        Tensor.shape = property(_shape)
-        Tensor.size = _size
-        Tensor.numel = _numel
-        Tensor.detach = _detach
-    elif _ORIG:
-        for k, v in _ORIG.items():
-            setattr(Tensor, k, v)
-        _ORIG.clear()
-
-
-def _len(self):
-    """len() must return a plain int (CPython): a symbolic first dim is specialized, with a
-    guard naming the line."""
-    shape = _traced_shape(self)
-    if not shape:
-        raise TypeError("len() of a 0-d tensor")
-    return shape[0].__index__()
-
-
-def _detach(self):
-    """detach() while tracing: the same value (autograd is not part of the graph), and an
-    alias so in-place writes through either are seen by both."""
-    out = _ORIG["detach"](self)
-    tr = current()
-    if tr is not None:
-        v = tr.lookup(self)
-        if v is not None:
-            tr.bind(out, v)
-            tr.views[id(out)] = (self, R.get("_indexing_alias"), {}, None)
-    return out
-
-
-def _traced_shape(t):
-    tr = current()
-    if tr is not None:
-        e = tr.env.get(id(t))
-        if e is not None and e[0] is t:
-            v = tr.lookup(t)
-            return _sym_shape(tr, v, t._data.shape)
-    return t._data.shape
-
-
-def _shape(self):
-    from ..eager.size import Size
-    return Size(_traced_shape(self))
-
-
-def _size(self, dim=None):
-    from ..eager.size import Size
-    shape = _traced_shape(self)
-    if dim is None:
-        return Size(shape)
-    from ..ops.meta import wrap_dim
-    return shape[wrap_dim(dim, len(shape), "size")]
-
-
-def _numel(self):
-    n = 1
-    for d in _traced_shape(self):
-        n = n * d
-    return n
-
-
-# ------------------------------------------------------------------ public helper
-def trace_into(graph: Graph, fn, input_values, attrs=None, hints=None):
-    """Record ``fn(*tensors, **attrs)`` into ``graph`` at its insert point, with the tensors
-    standing for ``input_values``; returns the Values of fn's tensor outputs.  Symbols in the
-    input types take ``hints`` (default: distinct primes) as their trace-time sizes."""
-    from ..eager.tensor import wrap
-    tr = Tracer(graph)
-    primes = iter([7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67])
-    for v in input_values:
-        for s in getattr(v.type, "symbols", lambda: set())():
-            if s not in tr.hints:
-                tr.hints[s] = (hints or {}).get(s) or next(primes)
-    tensors = []
-    for v in input_values:
-        t = v.type
-        shape = tuple(S.evaluate(d, tr.hints) for d in t.shape)
-        arr = _example(t.dtype, shape)
-        x = wrap(arr)
-        tr.bind(x, v)
-        tensors.append(x)
-    tr._nsym = 1000
-    with tr:
-        out = fn(*tensors, **(attrs or {}))
-    outs = out if isinstance(out, (tuple, list)) else (out,)
-    tr.finish()
-    return [tr.value_of(o) if isinstance(o, Tensor) else None for o in outs]
-
-
-def _example(dtype, shape):
-    from ..ops import dtypes as D
-    if dtype.category >= D._FLOAT:
-        return (np.arange(int(np.prod(shape)), dtype=np.float64) % 7 / 7 + 0.1).astype(
-            dtype.np).reshape(shape)
-    if dtype is D.bool:
-        return (np.arange(int(np.prod(shape))) % 2 == 0).reshape(shape)
-    return (np.arange(int(np.prod(shape))) % 3).astype(dtype.np).reshape(shape)

@@ -4,7 +4,8 @@ Nodes are visited last to first in every block (nested blocks included), countin
 each Value, so a whole chain of dead nodes goes in one sweep.  Unused outputs of control flow
 are dropped too: an ``If`` or ``FusionGroup`` output nobody reads loses that output and the
 matching block return; a ``Loop`` carried value that is read neither after the loop nor inside
-the body loses its input, output, block parameter and block return.  Block parameters are
+the body loses its input, output, block parameter and block return, and a scan output nobody
+reads loses its output and block return.  Block parameters are
 otherwise kept (they are the block's signature).
 
 Why it is safe: only nodes that ``ir.prim.is_pure`` accepts are removed (guards, random and
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..prim import is_pure
+from ..prim import is_pure, loop_scans
 
 __all__ = ["run"]
 
@@ -80,40 +81,68 @@ def _trim_returns(node, counts) -> bool:
 
 
 def _trim_loop(node, counts) -> bool:
-    """Drop carried values read neither after the Loop nor by the live part of its body."""
+    """Drop scan outputs nobody reads, and carried values read neither after the Loop nor by
+    the live part of its body."""
     body = node.blocks[0] if node.blocks else None
-    if body is None or len(body.params) != len(node.outputs) + 1 or \
-            len(body.returns) != len(node.outputs) + 1:
-        return False
-    dead = _dead_carried(node, body, counts)
+    nc = len(node.inputs) - 2
+    k = loop_scans(node)
+    if body is None or nc < 0 or len(body.params) != nc + 1 or \
+            len(body.returns) != nc + k + 1 or len(node.outputs) != nc + k:
+        return False  # malformed; leave it to the verifier
+    changed = _trim_scans(node, body, nc, counts)
+    dead = _dead_carried(node, body, nc, counts)
+    if not dead:
+        return changed
+    counts.subtract(node.inputs[2 + j] for j in dead)
+    counts.subtract(body.returns[1 + j] for j in dead)
+    node.inputs = node.inputs[:2] + [v for j, v in enumerate(node.inputs[2:]) if j not in dead]
+    node.outputs = [o for j, o in enumerate(node.outputs) if j not in dead]
+    body.params = body.params[:1] + [p for j, p in enumerate(body.params[1:]) if j not in dead]
+    body.returns = body.returns[:1] + [v for j, v in enumerate(body.returns[1:])
+                                       if j not in dead]
+    _renumber(node, body)
+    return True
+
+
+def _trim_scans(node, body, nc, counts) -> bool:
+    dead = {j for j, o in enumerate(node.outputs[nc:]) if counts[o] <= 0}
     if not dead:
         return False
-    counts.subtract(node.inputs[2 + k] for k in dead)
-    counts.subtract(body.returns[1 + k] for k in dead)
-    node.inputs = node.inputs[:2] + [v for k, v in enumerate(node.inputs[2:]) if k not in dead]
-    node.outputs = [o for k, o in enumerate(node.outputs) if k not in dead]
-    body.params = body.params[:1] + [p for k, p in enumerate(body.params[1:]) if k not in dead]
-    body.returns = body.returns[:1] + [v for k, v in enumerate(body.returns[1:])
-                                       if k not in dead]
+    counts.subtract(body.returns[1 + nc + j] for j in dead)
+    body.returns = body.returns[:1 + nc] + [v for j, v in enumerate(body.returns[1 + nc:])
+                                            if j not in dead]
+    node.outputs = node.outputs[:nc] + [o for j, o in enumerate(node.outputs[nc:])
+                                        if j not in dead]
+    k = len(node.outputs) - nc
+    if k:
+        node.attrs["n_scan"] = k
+    else:
+        node.attrs.pop("n_scan", None)
+    _renumber(node, body)
+    return True
+
+
+def _renumber(node, body):
     for i, o in enumerate(node.outputs):
         o.index = i
     for i, p in enumerate(body.params):
         p.index = i
-    return True
 
 
-def _dead_carried(node, body, counts) -> list:
+def _dead_carried(node, body, nc, counts) -> list:
     """Carried positions whose value is unused after the loop and only feeds itself (and other
-    dead carried values) inside the body: a fixed point over the body's backward slice."""
-    live = {k for k, o in enumerate(node.outputs) if counts[o] > 0}
+    dead carried values) inside the body: a fixed point over the body's backward slice (the
+    condition and the scan values are always needed)."""
+    live = {j for j, o in enumerate(node.outputs[:nc]) if counts[o] > 0}
     while True:
-        need = {body.returns[0]} | {body.returns[1 + k] for k in live}
+        need = {body.returns[0]} | {body.returns[1 + j] for j in live} | \
+            set(body.returns[1 + nc:])
         for n in reversed(body.nodes):
             if not is_pure(n) or any(o in need for o in n.outputs):
                 need.update(_reads(n))
-        more = {k for k in range(len(node.outputs)) if body.params[1 + k] in need} - live
+        more = {j for j in range(nc) if body.params[1 + j] in need} - live
         if not more:
-            return [k for k in range(len(node.outputs)) if k not in live]
+            return [j for j in range(nc) if j not in live]
         live |= more
 
 

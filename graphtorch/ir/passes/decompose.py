@@ -3,7 +3,7 @@
 ``run(graph, supported=..., backend="name")`` replaces every registry-op node whose op is not
 supported but has a decomposition (``OpDef.decomp``: a Python function over graphtorch Tensors,
 see ops/decomp_*.py) by the nodes recorded while tracing that function on the node's inputs
-(``jit._tracer.trace_into``), and repeats until nothing changes, since a decomposition may
+(``jit._tracer_into.trace_into``), and repeats until nothing changes, since a decomposition may
 itself use unsupported ops.  An unsupported op without a decomposition raises
 NotImplementedError naming the op, the backend and the node's source line.
 
@@ -211,5 +211,5 @@ class _DetachIsIdentity:
 
 
 def _trace_into():
-    from ...jit._tracer import trace_into
+    from ...jit._tracer_into import trace_into
     return trace_into

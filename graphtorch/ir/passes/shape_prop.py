@@ -378,6 +378,11 @@ def _prop_structural(graph, node, known, hints):
             # a loop-carried value keeps its type only if the body preserves it
             if k == "FusionGroup" or (i < len(srcs) and r.type == srcs[i].type):
                 o.type = r.type
+            elif i >= len(srcs) and isinstance(r.type, TensorType) and r.type.shape is not None \
+                    and isinstance(o.type, TensorType) and o.type.shape:
+                # a scan output: the step's type under the iteration count
+                o.type = TensorType(r.type.dtype, (o.type.shape[0],) + tuple(r.type.shape),
+                                    r.type.device)
     elif k == "TupleConstruct":
         node.outputs[0].type = TupleType(v.type for v in node.inputs)
     elif k in ("TupleIndex", "TupleUnpack"):

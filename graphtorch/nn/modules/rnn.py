@@ -198,31 +198,24 @@ class RNNBase(Module):
         return layer_in, ((h_n, _stack(c_n)) if lstm else h_n)
 
     def _traced_steps(self, x_proj, h, c, w_hh, b_hh, w_hr, reverse):
-        """The time loop as ``torch.while_loop`` (recorded as one Loop node while tracing):
-        carried (step, h, c, outputs), each step reading x_proj[t] and writing outputs[t]."""
-        from ...api.creation import tensor
-        from ...jit._control_flow import while_loop
+        """The time loop as one Loop node with a scan output (recorded while tracing, so the
+        trace runs at any sequence length): carried (h, c), each step reading x_proj[t] and
+        emitting h, which the Loop stacks into the output sequence."""
+        from ...jit._control_flow import _scan
         lstm = self.mode == "LSTM"
-        n = x_proj.shape[0]
-        out0 = zeros((n,) + tuple(h.shape), dtype=h.dtype)
-        i0 = tensor([0])
 
-        def cond_fn(i, h, c, out):
-            return i.sum() < n
-
-        def body_fn(i, h, c, out):
-            t = (n - 1 - i) if reverse else i
-            xt = x_proj.index_select(0, t).squeeze(0)
+        def step(xt, h, *rest):
             if lstm:
-                h, c = _lstm_step_fused(xt, h, c, w_hh, b_hh, w_hr)
-            elif self.mode == "GRU":
+                h, c = _lstm_step_fused(xt, h, rest[0], w_hh, b_hh, w_hr)
+                return (h, c), (h,)
+            if self.mode == "GRU":
                 h = _gru_step_fused(xt, h, w_hh, b_hh)
             else:
                 h = _rnn_step(xt, h, w_hh, b_hh, self.mode == "RNN_RELU")
-            return i + 1, h, (c if lstm else h), out.index_copy(0, t, h.unsqueeze(0))
+            return (h,), (h,)
 
-        _, h, c, out = while_loop(cond_fn, body_fn, (i0, h, c if lstm else h, out0))
-        return out, h, (c if lstm else None)
+        final, (out,) = _scan(step, (h, c) if lstm else (h,), (x_proj,), reverse)
+        return out, final[0], (final[1] if lstm else None)
 
     def forward(self, input, hx=None):
         from ..utils.rnn import PackedSequence

@@ -1,0 +1,47 @@
+"""Registry ops the ONNX exporter deliberately does not support, with the reason.
+
+The registry test checks this list both ways: an excluded op must still lack a rule and a
+decomposition (so the list never goes stale), and exporting it must raise an error naming it.
+``PARTIAL`` lists ops supported except for some attribute values."""
+from __future__ import annotations
+
+_LINALG = ("ONNX has no matrix factorization, inverse or solve operators (only Det); an "
+           "iterative decomposition would not match LAPACK to tolerance")
+_COMPLEX = "complex tensors: onnxruntime has no complex dtype support"
+_SPECIAL = ("ONNX has no operator for this special function, and a series approximation "
+            "would not match scipy to the registry's tolerance over its whole domain")
+_BACKWARD = ("autograd-internal op that only appears in backward (training) graphs; ONNX "
+             "export covers forward graphs")
+
+EXCLUDED = {
+    **{n: _LINALG for n in (
+        "linalg_cholesky_ex", "linalg_eig", "linalg_eigh", "linalg_inv_ex", "linalg_lstsq",
+        "linalg_lu_factor_ex", "linalg_lu_solve", "linalg_matrix_exp", "linalg_qr",
+        "linalg_slogdet", "linalg_solve", "linalg_solve_triangular", "linalg_svd",
+        "linalg_svdvals", "lu_unpack")},
+    **{n: _COMPLEX for n in ("fft_c2c", "fft_c2r", "fft_r2c", "view_as_complex", "imag",
+                             "view_as_real", "_overlap_add")},
+    **{n: _SPECIAL for n in (
+        "digamma", "lgamma", "erfinv", "i0", "polygamma", "mvlgamma", "special_erfcx",
+        "special_i0e", "special_i1", "special_i1e", "special_log_ndtr", "special_ndtri",
+        "special_zeta", "nextafter")},
+    "gcd": "integer gcd needs a data-dependent Euclid loop per element; not implemented",
+    "lcm": "integer lcm needs a data-dependent Euclid loop per element; not implemented",
+    "mode": "most-frequent value per row has no ONNX operator; not implemented",
+    "poisson": "ONNX has no Poisson sampler",
+    "grid_sampler": "ONNX GridSample differs in corner handling per opset; not implemented",
+    "spatial_gather": "internal op of grid sampling (see grid_sampler)",
+    **{n: _BACKWARD for n in (
+        "_cumprod_backward", "_prod_others", "_random_values",
+        "affine_grid_generator_backward", "avg_pool_backward",
+        "convolution_backward_input", "convolution_backward_weight", "ctc_loss_backward",
+        "grid_sampler_backward", "gru_cell_backward", "lstm_cell_backward",
+        "max_pool_backward", "upsample_backward", "repeat_interleave_backward",
+        "unfold_backward", "spatial_scatter_add")},
+}
+
+# op -> (predicate on a sample's kwargs, reason): samples the exporter rejects with an error
+PARTIAL = {
+    "unique": (lambda kw: bool(kw.get("consecutive")),
+               "unique_consecutive has no ONNX operator (ONNX Unique sorts)"),
+}

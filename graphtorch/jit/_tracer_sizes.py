@@ -1,0 +1,88 @@
+"""Sizes while tracing: ``x.shape``, ``x.size()``, ``x.numel()`` and ``len(x)`` of traced
+tensors give ``SymInt``s (so the graph keeps sizes symbolic), ``detach()`` keeps the traced
+value, and ``out=`` arguments are recorded (``_tracer_out``); installed on the first active
+tracer and removed with the last."""
+from __future__ import annotations
+
+from ..eager.tensor import Tensor
+from ..ops import registry as R
+from ._tracer import _sym_shape, current
+
+__all__ = ["patch_sizes"]
+
+_ORIG: dict = {}
+
+
+def patch_sizes(on: bool):
+    """While tracing, ``x.shape``/``x.size()``/``x.numel()`` of traced tensors are SymInts and
+    ``out=`` arguments are recorded (``_tracer_out``)."""
+    from . import _tracer_out
+    if on:
+        if _ORIG:
+            return
+        _tracer_out.install()
+        _ORIG.update(shape=Tensor.shape, size=Tensor.size, numel=Tensor.numel,
+                     detach=Tensor.detach, __len__=Tensor.__len__)
+        Tensor.__len__ = _len
+        Tensor.shape = property(_shape)
+        Tensor.size = _size
+        Tensor.numel = _numel
+        Tensor.detach = _detach
+    elif _ORIG:
+        for k, v in _ORIG.items():
+            setattr(Tensor, k, v)
+        _ORIG.clear()
+        _tracer_out.uninstall()
+
+
+def _len(self):
+    """len() must return a plain int (CPython): a symbolic first dim is specialized, with a
+    guard naming the line."""
+    shape = _traced_shape(self)
+    if not shape:
+        raise TypeError("len() of a 0-d tensor")
+    return shape[0].__index__()
+
+
+def _detach(self):
+    """detach() while tracing: the same value (autograd is not part of the graph), and an
+    alias so in-place writes through either are seen by both."""
+    out = _ORIG["detach"](self)
+    tr = current()
+    if tr is not None:
+        v = tr.lookup(self)
+        if v is not None:
+            tr.bind(out, v)
+            tr.views[id(out)] = (self, R.get("_indexing_alias"), {}, None)
+    return out
+
+
+def _traced_shape(t):
+    tr = current()
+    if tr is not None:
+        e = tr.env.get(id(t))
+        if e is not None and e[0] is t:
+            v = tr.lookup(t)
+            return _sym_shape(tr, v, t._data.shape)
+    return t._data.shape
+
+
+def _shape(self):
+    from ..eager.size import Size
+    return Size(_traced_shape(self))
+
+
+def _size(self, dim=None):
+    from ..eager.size import Size
+    shape = _traced_shape(self)
+    if dim is None:
+        return Size(shape)
+    from ..ops.meta import wrap_dim
+    return shape[wrap_dim(dim, len(shape), "size")]
+
+
+def _numel(self):
+    n = 1
+    for d in _traced_shape(self):
+        n = n * d
+    return n
