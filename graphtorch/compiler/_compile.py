@@ -50,13 +50,17 @@ class _Runner:
         arrays = [t._data if isinstance(t, Tensor) else t for t in inputs]
         arrays = [a if not hasattr(a, "flags") or a.flags.c_contiguous else a.copy()
                   for a in arrays]
-        try:
-            outs = self.native(*arrays)
-        except RuntimeError as e:
-            if "guard" in str(e):
-                raise GuardFailure(str(e)) from None
-            raise
-        return [wrap(o) for o in outs]
+        return [wrap(o) for o in _run_native(self.native, arrays)]
+
+
+def _run_native(native, arrays):
+    """Call a CompiledGraph; a failed size or data guard becomes GuardFailure (recapture)."""
+    try:
+        return native(*arrays)
+    except RuntimeError as e:
+        if "guard" in str(e):
+            raise GuardFailure(str(e)) from None
+        raise
 
 
 def _signature(args, kwargs, dynamic):
@@ -199,10 +203,10 @@ def _fast_path(entry, args):
             if not a.flags.c_contiguous:
                 return None
         try:
-            outs = native(*arrays)
+            outs = _run_native(native, arrays)
+        except GuardFailure:
+            raise
         except RuntimeError as e:
-            if "guard" in str(e):
-                raise GuardFailure(str(e)) from None
             if "compiled graph: input" in str(e):
                 return None  # let the general path report or recapture
             raise

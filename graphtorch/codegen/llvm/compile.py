@@ -7,7 +7,6 @@ to the interpreter then."""
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 
 import llvmlite.binding as llvm
@@ -27,7 +26,10 @@ _HOST_BOUND = []
 
 
 def _rules():
-    from . import creation_rules, rnn_cells, rules_gemm, rules_pointwise, rules_pool, rules_reduce, rules_views  # noqa: F401,E501
+    # importing a rules module registers its rules
+    from . import (creation_rules, rnn_cells, rules_addmm, rules_gemm, rules_index,  # noqa: F401
+                   rules_math, rules_pointwise, rules_pool, rules_reduce, rules_scan,
+                   rules_shuffle, rules_views)
     return RULES
 
 
@@ -98,8 +100,3 @@ def optimized_ir(cg) -> str:
     return str(mod)
 
 
-def cache_dir() -> str:
-    return cache.directory()
-
-
-del os

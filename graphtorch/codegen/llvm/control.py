@@ -12,10 +12,9 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir import symbolic as S
-from ...ir.types import TensorType
 from .fnctx import I1, I32, I64, F64, const
 from .scalar import cast, compare
-from .tensors import Buf, Scalar, TensorH
+from .tensors import Scalar, TensorH
 
 
 def _constant(lw, node, ins):
@@ -55,7 +54,7 @@ _PY_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
 def _scalar(lw, node, ins):
     op = node.kind.split(".", 1)[1]
     if not all(isinstance(h, Scalar) and h.is_const for h in ins):
-        raise S_NotConst(node)
+        raise _not_native(node, "run-time scalar arithmetic")
     vals = [h.value for h in ins]
     if any(S.is_symbolic(v) or type(v) is S.Expr for v in vals):
         if op in _SYM_OPS and all(type(v) in (int, S.Expr) for v in vals):
@@ -64,14 +63,13 @@ def _scalar(lw, node, ins):
             return [Scalar(value=S.neg(vals[0]))]
         if op == "int":
             return [Scalar(value=vals[0])]
-        raise S_NotConst(node)
+        raise _not_native(node, "run-time scalar arithmetic")
     return [Scalar(value=_PY_OPS[op](*vals))]
 
 
-def S_NotConst(node):
+def _not_native(node, what):
     from .lower import LoweringError
-    return LoweringError(f"llvm backend: run-time scalar arithmetic in {node.where()} is not "
-                         f"supported natively")
+    return LoweringError(f"llvm backend: {what} in {node.where()} is not supported natively")
 
 
 def _tuple(lw, node, ins):
@@ -89,13 +87,8 @@ def _unpack(lw, node, ins):
 def _list_index(lw, node, ins):
     i = ins[1]
     if not (isinstance(i, Scalar) and i.is_const and type(i.value) is int):
-        return S_fail(node)
+        raise _not_native(node, "a run-time list index")
     return [ins[0][i.value]]
-
-
-def S_fail(node):
-    from .lower import LoweringError
-    raise LoweringError(f"llvm backend: {node.where()} needs a run-time list index")
 
 
 def _guard(lw, node, ins):

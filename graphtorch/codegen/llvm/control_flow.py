@@ -161,14 +161,13 @@ def _write_row(lw, out, h, counter):
 
 
 def _close_loop(lw):
-    start = lw.loop_stack.pop()
+    lw.loop_stack.pop()
     if lw.loop_stack:
         return  # an outer loop still runs: keep everything it touched alive to its end
     marker = lw.loop_end_marker()
     for rec in lw.arena_bufs:
         if rec[3] == marker:
             rec[3] = lw.step
-    del start
 
 
 def _if(lw, node, ins):

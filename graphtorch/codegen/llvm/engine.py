@@ -61,8 +61,8 @@ def optimize(mod, level: int = 3):
 
 
 def compile_ir(text: str, level: int = 3):
-    """Parse, verify, optimise and compile LLVM IR text; returns (object bytes, optimised IR
-    text, assembly text producer)."""
+    """Parse, verify, optimise and compile LLVM IR text; returns (object bytes, the optimised
+    llvmlite module)."""
     with _LOCK:
         tm = target_machine()
         mod = llvm.parse_assembly(text)

@@ -17,6 +17,7 @@ import numpy as np
 from llvmlite import ir
 
 from ...ir import symbolic as S
+from ...ops.dtypes import from_numpy_dtype
 from ...ir.types import DTYPE_SHORT, TensorType
 from . import engine
 from .fnctx import I32, I64, ITEMSIZE, NATIVE_DTYPES, FnCtx, numel
@@ -55,9 +56,8 @@ class Lowering:
         self.module.triple = tm.triple
         self.module.data_layout = str(tm.target_data)
         self.symbols = sorted(graph.symbol_sources())
-        # slot 0 holds the runtime's id for host callbacks; symbols follow
-        self.symbol_slot = {s: i + 1 for i, s in enumerate(self.symbols)}
-        self.n_slots = len(self.symbols) + 1
+        self.symbol_slot = {s: i for i, s in enumerate(self.symbols)}
+        self.n_slots = len(self.symbols)
         self.inputs = [v for v in graph.inputs]
         self.outputs = list(graph.outputs)
         self.n_in, self.n_out = len(self.inputs), len(self.outputs)
@@ -196,7 +196,7 @@ class Lowering:
 
     def const_buf(self, array) -> Buf:
         arr = np.ascontiguousarray(array)
-        dt = DTYPE_SHORT[_dtype_of_np(arr.dtype)]
+        dt = DTYPE_SHORT[from_numpy_dtype(arr.dtype)]
         self.consts.append(arr)
         return Buf(arr.shape, dt, "buf", self.arena + len(self.consts))
 
@@ -265,7 +265,3 @@ def _scalar_kind(t) -> str:
     s = str(t)
     return {"int": "int", "float": "float", "bool": "bool"}.get(s, "int")
 
-
-def _dtype_of_np(npd):
-    from ...ops import dtypes as D
-    return D._NP_TO_DTYPE[np.dtype(npd)]

@@ -41,13 +41,11 @@ def gemm_call(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
     ``ta``/``tb``: whether A/B are stored transposed (A as [k, m], B as [n, k])."""
     name, ft = _BLAS[dt]
     fn = _declare(fc.fn.module, name)
-    p = fc.pro
 
     def slot(t, key):
         return fc.hoisted(("gemm_slot", key), lambda pb: pb.alloca(t))
     b = fc.b
     cells = []
-    del p
     # column-major call: C^T[n, m] = op(B)^T[n, k] @ op(A)^T[k, m]
     vals = [(I8, ord("T") if tb else ord("N")), (I8, ord("T") if ta else ord("N")),
             (I32, n), (I32, m), (I32, k), (ft, 1.0), (None, b_ptr), (I32, ldb),
@@ -110,10 +108,10 @@ def _guard_empty(lw, emit, dims, uses):
     lw.emit_in_entry(wrapped, uses)
 
 
-def _fill_bias(lw, dest, bias, dt):
-    """dest[..., j] = bias[j] (beta = 1 then accumulates the product)."""
+def _fill_bias(lw, dest, bias, dt, dim=-1):
+    """dest[..., j, ...] = bias[j] along ``dim`` (beta = 1 then accumulates the product)."""
     def body(fc, idx):
-        v = bias.load(fc, [idx[-1]] if bias.ndim else [])
+        v = bias.load(fc, [idx[dim]] if bias.ndim else [])
         dest.store_flat(fc, dest.offset(fc, idx), X.cast(fc.b, v, bias.dt, dt))
     lw.emit_kernel(dest.shape, body, reads=[bias], writes=[dest], name="bias")
 
@@ -306,7 +304,7 @@ def _conv(lw, node, ins):
     wb = lw.realize(w)
     beta = 0.0
     if bias is not None:
-        _fill_bias_channels(lw, dest, bias, dt)
+        _fill_bias(lw, dest, bias, dt, dim=1)
         beta = 1.0
     cin_rows = S.mul(x.shape[1], kprod)
     for g in range(groups):
@@ -332,11 +330,6 @@ def _conv_group(lw, dest, wb, cols, g, ocg, kk, ncol, N, cin_rows, oc, beta, dt)
     _guard_empty(lw, emit, (ocg, ncol, kk, N), (dest, wb, cols))
 
 
-def _fill_bias_channels(lw, dest, bias, dt):
-    def body(fc, idx):
-        v = bias.load(fc, [idx[1]])
-        dest.store_flat(fc, dest.offset(fc, idx), X.cast(fc.b, v, bias.dt, dt))
-    lw.emit_kernel(dest.shape, body, reads=[bias], writes=[dest], name="cbias")
 
 
 __all__ = ["gemm_call", "batched_gemm", "im2col", "Buf"]

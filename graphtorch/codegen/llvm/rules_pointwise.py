@@ -16,7 +16,7 @@ from ...ops import registry as R
 from ...ops.meta import TensorSpec
 from ...ir.types import SHORT_DTYPE
 from . import scalar as X
-from .fnctx import F64, I1, I64, LTYPE, const
+from .fnctx import I1, I64, LTYPE, const
 from .lower import dt_of, rule
 from .tensors import Lazy, Scalar, TensorH
 
@@ -78,7 +78,7 @@ def _spec(h):
 
 
 def compute_dtype(op, ins, out_dt):
-    if out_dt != "b8" and op.name not in _PROMOTED:
+    if out_dt != "b8":
         return out_dt
     dt = P.promoted([_spec(h) for h in ins if h is not None and not _is_none(h)])
     kind = getattr(op.meta, "kind", None)
@@ -86,9 +86,6 @@ def compute_dtype(op, ins, out_dt):
         dt = D.get_default_dtype()
     from ...ir.types import DTYPE_SHORT
     return DTYPE_SHORT[dt]
-
-
-_PROMOTED = frozenset()
 
 
 def _is_none(h):
@@ -202,7 +199,7 @@ def _minimum(b, dt, x, y):
 
 @pw("clamp_min")
 def _clamp_min(b, dt, x, lo):
-    return X.fmax_nan(b, dt, x, lo) if X.is_float(dt) else X.fmax_nan(b, dt, x, lo)
+    return X.fmax_nan(b, dt, x, lo)
 
 
 @pw("clamp_max")
@@ -279,19 +276,14 @@ def _as_bool(b, dt, v):
     return X.cast(b, v, dt, "b8")
 
 
-@pw("logical_and", boolean=True)
-def _land(b, dt, x, y):
-    return b.and_(_as_bool(b, dt, x), _as_bool(b, dt, y))
+def _logical(method):
+    def fn(b, dt, x, y):
+        return getattr(b, method)(_as_bool(b, dt, x), _as_bool(b, dt, y))
+    return fn
 
 
-@pw("logical_or", boolean=True)
-def _lor(b, dt, x, y):
-    return b.or_(_as_bool(b, dt, x), _as_bool(b, dt, y))
-
-
-@pw("logical_xor", boolean=True)
-def _lxor(b, dt, x, y):
-    return b.xor(_as_bool(b, dt, x), _as_bool(b, dt, y))
+for _n, _m in (("logical_and", "and_"), ("logical_or", "or_"), ("logical_xor", "xor")):
+    pw(_n, boolean=True)(_logical(_m))
 
 
 @pw("logical_not", boolean=True)
@@ -359,8 +351,3 @@ def _where(b, dt, c, x, y):
 from . import rules_unary  # noqa: E402,F401  (registers the unary math table into FN)
 
 register_all()
-
-# the other rule families of this package's rules_* modules register on import too (kept
-# here so that compile._rules() importing rules_pointwise loads all of them)
-from . import rules_addmm, rules_index, rules_math, rules_scan  # noqa: E402,F401
-from . import rules_shuffle  # noqa: E402,F401

@@ -9,7 +9,7 @@ from llvmlite import ir
 from ...ir import symbolic as S
 from ...ops.meta import wrap_dims
 from . import scalar as X
-from .fnctx import I64, numel, strides
+from .fnctx import I64, strides
 from .lower import dt_of, rule
 from .rules_host import or_host
 from .tensors import Buf, Lazy, Scalar, cost
@@ -59,9 +59,6 @@ def reshape_handle(h, shape):
     src = h.shape
     return view(h, shape, lambda fc, idx: _unlinear(fc, _linear(fc, idx, shape), src))
 
-
-def _reader(buf):
-    return lambda fc, idx: buf.load(fc, idx)
 
 
 @rule("reshape", "view", "_unsafe_view", "flatten", "squeeze", "unsqueeze")
@@ -120,9 +117,6 @@ def _expand(lw, node, ins):
     return [view(h, shape, lambda fc, idx: [idx[off + k] if keep[k] else ZERO
                                             for k in range(h.ndim)])]
 
-
-def _size_val(fc, e):
-    return fc.size(e) if not isinstance(e, ir.Value) else e
 
 
 @rule("slice")
@@ -390,6 +384,3 @@ def clamp_index(fc, k, n):
     k = b.select(b.icmp_signed("<", k, ZERO), ZERO, k)
     return b.select(b.icmp_signed(">", k, hi), hi, k)
 
-
-def numel_of(h):
-    return numel(h.shape)

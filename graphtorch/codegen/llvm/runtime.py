@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from ...ir import symbolic as S
-from ...ir.types import SHORT_DTYPE, TensorType
+from ...ir.types import TensorType
 from .rules_host import _HOST_SIG, run_host_call
 
 __all__ = ["CompiledGraph"]
@@ -22,7 +22,6 @@ _NP = {"f32": np.float32, "f64": np.float64, "i8": np.int8, "u8": np.uint8, "i16
        "i32": np.int32, "i64": np.int64, "b8": np.bool_}
 _ENTRY = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p)
 _TLS = threading.local()
-_GRAPHS: dict = {}
 _CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
         "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
@@ -93,10 +92,9 @@ class CompiledGraph:
         self.host_ops = sorted({c[0].kind for c in self.host_calls})
         self.kernels = meta.get("kernels", 0)
         self._scalar_slots = meta["scalar_inputs"]  # input index -> slot
+        self._order = sorted({name for name, _, _ in self._symbols})  # slot order of symbols
         self._plans: dict = {}
         self._arena_at = len(self._inputs) + len(self._outs)
-        self._id = id(self)
-        _GRAPHS[self._id] = self
         self._const_addrs = [c.__array_interface__["data"][0] for c in self._consts]
         self._checks = self._build_checks()
         self._fast_key = self._gen_checker()
@@ -128,7 +126,7 @@ class CompiledGraph:
     def _gen_checker(self):
         """Straight-line Python that checks the inputs and returns the symbol values (the
         plan key), or None when anything is off (then ``_bind`` says what)."""
-        order = self._symbol_order()
+        order = self._order
         lines, ns = ["def check(arrays):"], {}
         bound = set()
         for i, chk in enumerate(self._checks):
@@ -166,7 +164,7 @@ class CompiledGraph:
                                    f"{type(a).__name__}")
             if a.dtype != npd:
                 raise RuntimeError(f"compiled graph: input {i} (%{name}) expected dtype "
-                                   f"{SHORT_DTYPE[_short(npd)]}, got {_dtname(a.dtype)}")
+                                   f"{_dtname(npd)}, got {_dtname(a.dtype)}")
             if a.ndim != rank:
                 raise RuntimeError(f"compiled graph: input {i} (%{name}) expected {rank} "
                                    f"dimensions, got shape {list(a.shape)}")
@@ -203,9 +201,8 @@ class CompiledGraph:
                  for slot, nb, first, last in self._arena_bufs]
         p.offsets, p.arena_size = _assign(sizes)
         slots = np.zeros(max(self._n_slots, 1), dtype=np.int64)
-        slots[0] = self._id
-        for k, name in enumerate(self._symbol_order()):
-            slots[k + 1] = env[name]
+        for k, name in enumerate(self._order):
+            slots[k] = env[name]
         for slot, off in p.offsets.items():
             slots[slot] = off
         p.slots = slots
@@ -223,8 +220,6 @@ class CompiledGraph:
         self._plans[key] = p
         return p
 
-    def _symbol_order(self):
-        return sorted({name for name, _, _ in self._symbols})
 
     # ------------------------------------------------------------------ call
     def __call__(self, *arrays):
@@ -236,13 +231,13 @@ class CompiledGraph:
                                for x in arrays)
                 break
         key = self._fast_key(arrays) if self._fast_key is not None else None
+        env = None
         if key is None:
             env = self._bind(arrays)
-            key = tuple(env[s] for s in self._symbol_order()) if env else ()
+            key = tuple(env[s] for s in self._order)
         plan = self._plans.get(key)
         if plan is None:
-            env = self._bind(arrays)
-            plan = self._plan(env, key)
+            plan = self._plan(env if env is not None else self._bind(arrays), key)
         outs = [np.empty(shape, dt) for shape, dt in plan.out_specs]
         own = plan.lock.acquire(blocking=False)
         try:
@@ -279,7 +274,7 @@ class CompiledGraph:
     def _run(self, ptrs, slots, arrays, outs, arena, plan, key):
         if not self.host_calls:
             return self._fn(ptrs, plan.slots_addr if slots is plan.slots else slots.ctypes.data)
-        env = dict(zip(self._symbol_order(), key))
+        env = dict(zip(self._order, key))
         st = _Call()
         st.graph, st.arrays, st.arena, st.plan, st.env, st.slots, st.error = \
             self, list(arrays) + outs, arena, plan, env, slots, None
@@ -336,16 +331,12 @@ def _assign(sizes):
     return offsets, top
 
 
-def _short(npd):
-    from ...ir.types import DTYPE_SHORT
+def _dtname(npd) -> str:
+    """``torch.float32`` for a numpy dtype torch has, else numpy's name."""
     from ...ops import dtypes as D
-    return DTYPE_SHORT[D._NP_TO_DTYPE[np.dtype(npd)]]
-
-
-def _dtname(npd):
     try:
-        return str(SHORT_DTYPE[_short(npd)])
-    except KeyError:
+        return str(D.from_numpy_dtype(npd))
+    except TypeError:
         return str(npd)
 
 
