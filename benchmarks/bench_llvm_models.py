@@ -3,6 +3,8 @@ both build the same architecture, plus the peers that need the model: a hand-wri
 forward and an ONNX Runtime session on the torch model exported by ``torch.onnx.export``."""
 from __future__ import annotations
 
+from tests.jit import zoo  # the same architectures the tests use
+
 __all__ = ["MODELS", "build_pair", "numpy_forward", "ort_session"]
 
 
@@ -13,38 +15,11 @@ def mlp(lib):
 
 
 def lenet5(lib):
-    nn, F = lib.nn, lib.nn.functional
-
-    class LeNet5(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.c1, self.c2 = nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5)
-            self.f1, self.f2, self.f3 = nn.Linear(400, 120), nn.Linear(120, 84), \
-                nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.c1(x)), 2)
-            x = F.max_pool2d(F.relu(self.c2(x)), 2)
-            x = x.flatten(1)
-            return self.f3(F.relu(self.f2(F.relu(self.f1(x)))))
-    return LeNet5(), (1, 32, 32)
+    return zoo.lenet(lib, image=32), (1, 32, 32)
 
 
 def resblock(lib, c=64):
-    nn, F = lib.nn, lib.nn.functional
-
-    class BasicBlock(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(c)
-            self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-            self.bn2 = nn.BatchNorm2d(c)
-
-        def forward(self, x):
-            out = F.relu(self.bn1(self.conv1(x)))
-            return F.relu(self.bn2(self.conv2(out)) + x)
-    return BasicBlock(), (c, 16, 16)
+    return zoo.resblock(lib, c), (c, 16, 16)
 
 
 def lstm(lib):

@@ -32,15 +32,17 @@ def mlp_input(lib, batch, seq=None):
     return (_t(lib, np_input((batch, 1, 8, 8))),)
 
 
-def lenet(lib):
+def lenet(lib, image=28):
+    """LeNet-5 for ``image`` x ``image`` single-channel inputs (28: MNIST, 32: the original)."""
     nn = lib.nn
     F = nn.functional
+    side = ((image - 4) // 2 - 4) // 2
 
     class LeNet(nn.Module):
         def __init__(self):
             super().__init__()
             self.conv1, self.conv2 = nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5)
-            self.fc1, self.fc2, self.fc3 = nn.Linear(256, 120), nn.Linear(120, 84), \
+            self.fc1, self.fc2, self.fc3 = nn.Linear(16 * side * side, 120), nn.Linear(120, 84), \
                 nn.Linear(84, 10)
 
         def forward(self, x):
