@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from ._compile import BACKENDS, GuardFailure, OptimizedModule, compile  # noqa: F401
+from ._inspect import compiled_graphs  # noqa: F401
 
 __all__ = ["compile", "OptimizedModule", "GuardFailure", "reset", "is_compiling",
-           "list_backends"]
+           "list_backends", "compiled_graphs"]
 
 
 def reset():

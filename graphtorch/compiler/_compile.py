@@ -13,6 +13,8 @@ import warnings
 
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.tensor import Tensor, wrap
+from ..ir.errors import GuardError
+from ._inspect import dump
 from ..nn.modules.module import Module
 
 __all__ = ["compile", "OptimizedModule", "GuardFailure", "BACKENDS"]
@@ -20,8 +22,10 @@ __all__ = ["compile", "OptimizedModule", "GuardFailure", "BACKENDS"]
 BACKENDS = ("llvm", "interpreter", "eager")
 
 
-class GuardFailure(RuntimeError):
-    """A guard recorded at capture time does not hold for this call (recapture)."""
+# A guard recorded at capture time does not hold for this call: capture again.  Every backend
+# raises this one type (the interpreter's Guard nodes, the traced module's size checks, native
+# size and data guards), so no message is parsed to tell a guard from a real error.
+GuardFailure = GuardError
 
 
 class _Runner:
@@ -36,8 +40,12 @@ class _Runner:
         self.reason = None
         if backend == "llvm":
             from ..codegen.llvm import LoweringError, compile_graph
+            graph = trace.graph
+            if owner.dynamic is False:
+                graph = _specialized(graph)
             try:
-                self.native = compile_graph(trace.graph)
+                self.native = compile_graph(graph, opt_level=owner.opt_level)
+                dump(self.native, _name(owner.fn))
             except LoweringError as e:
                 self.reason = str(e)
                 owner._warn_once(f"torch.compile: the llvm backend runs this graph on the "
@@ -50,17 +58,7 @@ class _Runner:
         arrays = [t._data if isinstance(t, Tensor) else t for t in inputs]
         arrays = [a if not hasattr(a, "flags") or a.flags.c_contiguous else a.copy()
                   for a in arrays]
-        return [wrap(o) for o in _run_native(self.native, arrays)]
-
-
-def _run_native(native, arrays):
-    """Call a CompiledGraph; a failed size or data guard becomes GuardFailure (recapture)."""
-    try:
-        return native(*arrays)
-    except RuntimeError as e:
-        if "guard" in str(e):
-            raise GuardFailure(str(e)) from None
-        raise
+        return [wrap(o) for o in self.native(*arrays)]
 
 
 def _signature(args, kwargs, dynamic):
@@ -77,11 +75,22 @@ def _signature(args, kwargs, dynamic):
     return (P.spec_str(spec), tuple(sig))
 
 
+def _specialized(graph):
+    """A copy of ``graph`` with every input size symbol replaced by the size it had at capture
+    (``dynamic=False``): constant trip counts and strides let LLVM unroll and vectorize."""
+    from ..ir.passes import shape_prop
+    hints = graph.meta.get("size_hints") or {}
+    env = {s: hints[s] for s in graph.symbol_sources() if s in hints}
+    g = graph.copy()
+    return shape_prop.run(g, specialize=env) if env else g
+
+
 class _Cache:
     """Captured graphs per signature for one callable (a module or a function)."""
 
-    def __init__(self, fn, backend, dynamic, fullgraph):
+    def __init__(self, fn, backend, dynamic, fullgraph, opt_level=2):
         self.fn, self.backend, self.dynamic, self.fullgraph = fn, backend, dynamic, fullgraph
+        self.opt_level = opt_level
         self.entries: dict = {}
         self.fast: dict = {}      # positional-tensor signature -> direct native call
         self._mods = None
@@ -125,20 +134,17 @@ class _Cache:
                 if attempt:
                     raise
                 del self.entries[key]  # a guard failed: capture again for these inputs
-            except RuntimeError as e:
-                if attempt or not _is_guard_error(e):
-                    raise
-                del self.entries[key]
         raise AssertionError("unreachable")
 
     def _fast_key(self, args, kwargs, module):
-        if kwargs or self.dynamic is False:
+        if kwargs:
             return None
         key = []
+        static = self.dynamic is False
         for a in args:
             if type(a) is not Tensor:
                 return None
-            key.append((a._dtype, a._data.ndim))
+            key.append((a._dtype, a._data.shape if static else a._data.ndim))
         if module is not None:
             if self._mods is None:
                 self._mods = list(module.modules())
@@ -191,25 +197,27 @@ def _fast_path(entry, args):
     if P.flatten(tuple(args))[1] != tr.in_spec:
         return None
     native, names, n_out, out_spec = runner.native, tr.state, tr.n_out, tr.out_spec
-    state_of = (lambda: entry._state(names)) if names else (lambda: ())
+    single = n_out == 1 and out_spec == P.LEAF
 
     def call(args):
-        state = state_of()
-        if is_grad_enabled() and (any(a._requires_grad for a in args) or
-                                  any(t._requires_grad for t in state)):
-            return None
-        arrays = [a._data for a in args] + [t._data for t in state]
-        for a in arrays:
-            if not a.flags.c_contiguous:
+        arrays = [a._data for a in args]
+        if names:
+            state = entry._state(names)
+            if is_grad_enabled() and any(t._requires_grad for t in state):
                 return None
+            arrays += [t._data for t in state]
+        if is_grad_enabled() and any(a._requires_grad for a in args):
+            return None
         try:
-            outs = _run_native(native, arrays)
+            outs = native(*arrays)  # copies non-contiguous inputs itself
         except GuardFailure:
             raise
         except RuntimeError as e:
             if "compiled graph: input" in str(e):
                 return None  # let the general path report or recapture
             raise
+        if single:
+            return wrap(outs[0])
         return P.unflatten(out_spec, [wrap(o) for o in outs[:n_out]])
     return call
 
@@ -231,11 +239,6 @@ def _install_runners(traced, backend, owner):
             comp.interp = _Runner(comp.trace, backend, owner)
             return comp
         d["_trace_now"] = retrace
-
-
-def _is_guard_error(e) -> bool:
-    s = str(e)
-    return "guard" in s or "the trace fixed it" in s or "traced graph: input" in s
 
 
 def _name(fn):
@@ -270,6 +273,33 @@ class OptimizedModule(Module):
         return self._orig_mod.load_state_dict(*args, **kwargs)
 
 
+# PyTorch's mode names (in its order) -> LLVM optimisation level
+_MODES = {None: 2, "default": 2, "lite": 1, "reduce-overhead": 2,
+          "max-autotune-no-cudagraphs": 3, "max-autotune": 3}
+
+
+def _opt_level(mode, options):
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be "
+                           "specified at the same time.")
+    if mode not in _MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: "
+                           f"{', '.join(m for m in _MODES if m)}")
+    level = _MODES[mode]
+    if options is not None:
+        if not isinstance(options, dict):
+            raise RuntimeError(f"torch.compile: options must be a dict, got "
+                               f"{type(options).__name__}")
+        unknown = set(options) - {"opt_level"}
+        if unknown:
+            raise RuntimeError(f"torch.compile: unknown options {sorted(unknown)}; the llvm "
+                               "backend takes 'opt_level'")
+        level = options.get("opt_level", level)
+        if level not in (0, 1, 2, 3):
+            raise RuntimeError(f"torch.compile: opt_level must be 0-3, got {level!r}")
+    return level
+
+
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="llvm", mode=None,
             options=None, disable=False):
     """Compile a module or function: capture it into a graph on the first call per input
@@ -284,7 +314,9 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="llvm", mode=N
             symbolic so one graph serves every batch size.
         backend: ``"llvm"`` (default: native CPU code), ``"interpreter"`` (the reference
             path), ``"eager"`` (no capture).
-        mode, options: accepted for compatibility; ``options={"opt_level": n}`` is reserved.
+        mode: ``None``/``"default"``/``"reduce-overhead"`` compile at LLVM level 2,
+            ``"lite"`` at 1, ``"max-autotune"`` (and ``"max-autotune-no-cudagraphs"``) at 3.
+        options: a dict; ``{"opt_level": n}`` (0-3) sets the LLVM optimisation level.
         disable: return ``model`` unchanged.
     """
     if model is None:
@@ -298,14 +330,15 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="llvm", mode=N
     if backend not in BACKENDS:
         raise ValueError(f"torch.compile: unknown backend {backend!r}; graphtorch has "
                          f"{', '.join(BACKENDS)}")
+    opt_level = _opt_level(mode, options)
     if disable:
         return model
     if isinstance(model, Module):
-        return OptimizedModule(model, _Cache(model, backend, dynamic, fullgraph))
+        return OptimizedModule(model, _Cache(model, backend, dynamic, fullgraph, opt_level))
     if not callable(model):
         raise RuntimeError(f"torch.compile: expected a module or a function, got "
                            f"{type(model).__name__}")
-    cache = _Cache(model, backend, dynamic, fullgraph)
+    cache = _Cache(model, backend, dynamic, fullgraph, opt_level)
 
     @functools.wraps(model)
     def compiled(*args, **kwargs):

@@ -18,6 +18,7 @@ import numpy as np
 from ..ops import dtypes as D
 from ..ops import registry as R
 from ..ops.meta import spec_of
+from .errors import GuardError
 from .graph import STRUCTURAL
 from . import symbolic as S
 from .types import (ANY, BOOL, FLOAT, INT, NONE, ListType, OptionalType, ScalarType,
@@ -261,6 +262,9 @@ def _rule_list_index(node, ts):
     return [_list_elem(node, ts[0])]
 
 
+DATA_GUARD_KINDS = ("bool", "int", "float", "item", "tolist", "numpy")
+
+
 def _rule_guard(node, ts):
     _need(not node.outputs, "Guard has no outputs")
     a = node.attrs
@@ -271,8 +275,8 @@ def _rule_guard(node, ts):
     else:
         _count(node, ts, 1)
         _need(_is_tensor(ts[0]), f"data Guard needs a tensor input, not {ts[0]}")
-        _need(a.get("kind") in ("bool", "int", "float", "item", "tolist"),
-              f"data Guard kind must be bool/int/float/item/tolist, not {a.get('kind')!r}")
+        _need(a.get("kind") in DATA_GUARD_KINDS,
+              f"data Guard kind must be bool/int/float/item/tolist/numpy, not {a.get('kind')!r}")
         _need("expected" in a, "data Guard needs an expected= attribute")
     return []
 
@@ -399,9 +403,10 @@ def guard_checker(node):
         def data_guard(args, attrs, vals, env):
             got = _convert(args[0], kind)
             if not _same(got, expected):
-                raise RuntimeError(
+                raise GuardError(
                     f"guard failed at {src}: converting a tensor with {kind}() gave "
-                    f"{expected!r} while tracing, but gives {got!r} now{note}. {hint}")
+                    f"{_show(expected)} while tracing, but gives {_show(got)} now{note}. "
+                    f"{hint}")
         return data_guard
     cmp = GUARD_CMPS[a.get("cmp", "eq")]
     text = f"{S.expr_str(S.expr_of(a.get('lhs')))} {_CMP_TEXT.get(a.get('cmp'), '?')} " \
@@ -410,7 +415,7 @@ def guard_checker(node):
     def size_guard(args, attrs, vals, env):
         lv, rv = attrs["lhs"], attrs["rhs"]
         if not cmp(lv, rv):
-            raise RuntimeError(
+            raise GuardError(
                 f"guard failed at {src}: expected the sizes to satisfy {text} (as while "
                 f"tracing), got {lv} vs {rv}{note}. {hint}")
     return size_guard
@@ -425,10 +430,26 @@ def _convert(t, kind):
         return float(t)
     if kind == "item":
         return t.item()
+    if kind == "numpy":  # x.numpy() / np.asarray(x): the whole array was read by Python code
+        return np.asarray(getattr(t, "_data", t))
     return t.tolist()
 
 
+def _show(v) -> str:
+    """A short text of a guard value (a numpy array: its first elements, shape and dtype)."""
+    if isinstance(v, np.ndarray):
+        flat = np.ravel(v)
+        body = ", ".join(repr(x) for x in flat[:6].tolist()) + (", ..." if flat.size > 6 else "")
+        return f"array([{body}], shape={list(v.shape)}, dtype={v.dtype})"
+    return repr(v)
+
+
 def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     if isinstance(a, list) and isinstance(b, (list, tuple)):

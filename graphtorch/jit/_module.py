@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
+from ..ir.errors import GuardError
 from ..ir.types import TensorType
 from ..nn.modules.module import Module
 from . import _pytree as P
@@ -44,13 +45,15 @@ class _Compiled:
                 for d, n in static:
                     line = self.trace.spec_lines.get((i, d))
                     if line and len(shape) == nd and shape[d] != n:
-                        raise RuntimeError(
+                        raise GuardError(
                             f"traced graph: input '{name}' has size {shape[d]} at dim {d}, but "
                             f"the trace fixed it to {n} at {line} (a size used as a Python "
                             "int); use torch.jit.script or size-independent code there")
                 want = TensorType(dt, self.trace.graph.inputs[i].type.shape)
                 got = TensorType(x._dtype, shape)
-                raise RuntimeError(f"traced graph: input '{name}' expected {want}, got {got} "
+                # the trace specialized this input's dtype, rank or a size (0 and 1 stay
+                # static): a guard, so torch.compile captures again instead of failing
+                raise GuardError(f"traced graph: input '{name}' expected {want}, got {got} "
                                    "(trace again for other dtypes/ranks, or keep those sizes)")
 
 

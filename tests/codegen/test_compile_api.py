@@ -108,3 +108,112 @@ def test_training_through_compiled_module_matches_eager():
 def test_unknown_backend():
     with pytest.raises(ValueError, match="unknown backend"):
         torch.compile(lambda x: x, backend="nope")
+
+
+def test_user_runtime_error_propagates_after_recapture():
+    # a size guard fails, the recapture runs the user code, and its own error reaches the user
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        if x.shape[0] > 100:
+            raise RuntimeError("the guard rail failed")
+        return x * 2
+    c = torch.compile(f, backend="interpreter")
+    with torch.no_grad():
+        _close(c(torch.ones(3)), torch.ones(3) * 2)
+        with pytest.raises(RuntimeError, match="guard rail"):
+            c(torch.ones(101))
+
+
+def test_guard_error_raised_by_traced_graph_is_a_runtime_error():
+    from graphtorch.ir.errors import GuardError
+
+    def f(x):
+        return x + 1 if x.sum() > 0 else x - 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = torch.jit.trace(f, (torch.ones(2),))
+    with pytest.raises(GuardError) as e:
+        t(-torch.ones(2))
+    assert isinstance(e.value, RuntimeError) and "test_compile_api.py" in str(e.value)
+    assert torch.compiler.GuardFailure is GuardError
+
+
+@pytest.mark.parametrize("backend", ["llvm", "interpreter"])
+def test_dynamic_false_specializes_sizes(backend):
+    m = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU()).eval()
+    c = torch.compile(m, dynamic=False, backend=backend)
+    with torch.no_grad():
+        for n in (5, 7, 5):
+            x = torch.randn(n, 4)
+            _close(c(x), m(x))
+    assert len(c._gt_cache.entries) == 2
+    if backend == "llvm":
+        for entry in c._gt_cache.entries.values():
+            comp = next(iter(entry._compiled.values()))
+            shape = comp.interp.native.graph.inputs[0].type.shape
+            assert shape[0] in (5, 7)  # a constant, not a symbol
+
+
+def test_mode_and_options_set_the_llvm_level():
+    f = lambda x: x * 3  # noqa: E731
+    assert torch.compile(f)._gt_cache.opt_level == 2
+    assert torch.compile(f, mode="max-autotune")._gt_cache.opt_level == 3
+    assert torch.compile(f, options={"opt_level": 0})._gt_cache.opt_level == 0
+    with pytest.raises(RuntimeError, match="Unrecognized mode"):
+        torch.compile(f, mode="fastest")
+    with pytest.raises(RuntimeError, match="Either mode or options"):
+        torch.compile(f, mode="default", options={"opt_level": 1})
+    with pytest.raises(RuntimeError, match="unknown options"):
+        torch.compile(f, options={"triton.cudagraphs": True})
+    c = torch.compile(f, options={"opt_level": 1})
+    with torch.no_grad():
+        _close(c(torch.arange(4.0)), torch.arange(4.0) * 3)
+    entry = next(iter(c._gt_cache.entries.values()))
+    assert entry._comp.interp.native.opt_level == 1
+
+
+def test_compiled_scripted_function_keeps_control_flow_native():
+    from tests.codegen._scripted_for_compile import halve_until_small as f
+    c = torch.compile(f, fullgraph=True)
+    with torch.no_grad():
+        for scale in (0.5, 7.0, -40.0, 300.0):  # 0..9 loop trips, both branches
+            x = torch.linspace(-1, 1, 6) * scale + scale / 10
+            _close(c(x), f(x))
+    assert len(c._gt_cache.entries) == 1  # one capture: no guard failed
+    comp = next(iter(c._gt_cache.entries.values()))._comp
+    kinds = {n.kind for n in comp.trace.graph.walk()}
+    assert {"Loop", "If"} <= kinds and "Guard" not in kinds
+    assert comp.interp.native is not None and not comp.interp.native.host_ops
+
+
+def test_compiled_traced_module_matches_and_shares_weights():
+    m = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.GELU(), torch.nn.Linear(8, 2)).eval()
+    t = torch.jit.trace(m, (torch.randn(3, 4),))
+    c = torch.compile(t)
+    with torch.no_grad():
+        for n in (1, 5):
+            x = torch.randn(n, 4)
+            _close(c(x), m(x))
+        m[0].weight.mul_(2)  # the compiled module reads the live parameters
+        x = torch.randn(2, 4)
+        _close(c(x), m(x))
+
+
+def test_compiled_graphs_and_dump_switch(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRAPHTORCH_DUMP_DIR", str(tmp_path))
+    m = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh()).eval()
+    c = torch.compile(m)
+    with torch.no_grad():
+        c(torch.randn(2, 4))
+        c(torch.randn(5, 4))  # same signature: no second compile, no second dump
+    (cg,) = torch.compiler.compiled_graphs(c)
+    assert "linear" in str(cg.graph) and "define" in cg.llvm_ir
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert sorted(f.split(".", 1)[1] for f in files) == ["graph.txt", "ll", "opt.ll", "s"]
+    texts = {f.split(".", 1)[1]: (tmp_path / f).read_text() for f in files}
+    assert texts["graph.txt"] == str(cg.graph)
+    assert texts["ll"] == cg.llvm_ir and "define" in texts["opt.ll"] and texts["s"].strip()
+    with pytest.raises(TypeError, match="torch.compile"):
+        torch.compiler.compiled_graphs(m)

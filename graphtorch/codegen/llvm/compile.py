@@ -39,12 +39,14 @@ def supported(name: str) -> bool:
     return name in _rules() or R.get(name).decomp is None
 
 
-def compile_graph(graph, *, opt_level: int = 3, use_cache: bool = True, optimize_graph=True):
+def compile_graph(graph, *, opt_level: int = 2, use_cache: bool = True, optimize_graph=True):
     """Compile ``graph`` to native code.
 
     Args:
         graph: an ``ir.Graph`` (copied; the argument is not modified).
-        opt_level: LLVM optimisation level (0-3).
+        opt_level: LLVM optimisation level (0-3).  2 is the default: on the benchmark models
+            it runs as fast as 3 (within noise) and compiles 1.3-3x faster (LeNet-5: 0.5 s vs
+            1.5 s cold); ``torch.compile(mode="max-autotune")`` asks for 3.
         use_cache: read and write the on-disk cache of compiled objects.
         optimize_graph: run the pass pipeline (decomposing ops without a native rule) first.
     """

@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from ...ir import symbolic as S
+from ...ir.errors import GuardError
 from ...ir.types import TensorType
 from .rules_host import _HOST_SIG, run_host_call
 
@@ -187,7 +188,7 @@ class CompiledGraph:
         for lhs, cmp, rhs, msg, src in self._guards:
             a, b = S.evaluate(lhs, env), S.evaluate(rhs, env)
             if not _CMP[cmp](a, b):
-                raise RuntimeError(f"compiled graph: size guard {S.expr_str(lhs)} {cmp} "
+                raise GuardError(f"compiled graph: size guard {S.expr_str(lhs)} {cmp} "
                                    f"{S.expr_str(rhs)} failed ({a} vs {b})"
                                    + (f", recorded at {src}" if src else "")
                                    + (f": {msg}" if msg else ""))
@@ -294,7 +295,7 @@ class CompiledGraph:
         if 0 < rc <= len(self._data_guards):
             node = self._data_guards[rc - 1]
             a = node.attrs
-            raise RuntimeError(
+            raise GuardError(
                 f"compiled graph: data guard failed: the traced value of {a.get('kind')}() at "
                 f"{node.source or 'an unknown line'} was {a.get('expected')!r} when the model "
                 f"was traced and differs now; the trace took that branch only. Use "
