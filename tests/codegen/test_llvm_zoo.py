@@ -8,7 +8,7 @@ import pytest
 import graphtorch as torch
 from tests.jit.zoo import ZOO
 
-NATIVE = ["mlp", "lenet", "mnist", "resblock", "transformer"]
+NATIVE = ["lenet", "lstm", "mlp", "mnist", "resblock", "transformer"]
 
 
 def _runner(compiled):
@@ -65,3 +65,19 @@ def test_entry_checks_name_input():
     with pytest.raises(RuntimeError, match="size"):
         cg(a, np.ones((4, 4), np.float32))
     np.testing.assert_array_equal(cg(a, a)[0], a + a)
+
+
+def test_scripted_loop_runs_natively_at_three_batch_sizes():
+    from tests.codegen._scripted_for_compile import RecurrentSum
+    torch.manual_seed(0)
+    model = RecurrentSum().eval()
+    scripted = torch.jit.script(model)
+    compiled = torch.compile(scripted, fullgraph=True)
+    with torch.no_grad():
+        for batch, seq in ((2, 3), (5, 7), (3, 1)):
+            x = torch.randn(batch, seq, 8) * 2
+            np.testing.assert_allclose(compiled(x).numpy(), model(x).numpy(),
+                                       rtol=1e-5, atol=1e-6)
+    (cg,) = torch.compiler.compiled_graphs(compiled)
+    kinds = {n.kind for n in cg.graph.walk()}
+    assert "Loop" in kinds and "If" in kinds and cg.host_ops == []
