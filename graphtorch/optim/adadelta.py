@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..eager.tensor import wrap
-from .adagrad import (_bump, _check, _check_lr, _fix_steps, _fma, _grad, _real, _scalar,
-                      _step_tensor)
+from .adagrad import (_lazy_state, _bump, _check, _check_lr, _fix_steps, _fma, _grad, _real,
+                      _scalar)
 from .optimizer import Optimizer
 
 
@@ -37,12 +36,7 @@ class Adadelta(Optimizer):
         _fix_steps(self, foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def _init_state(self, p):
-        state = self.state[p]
-        if not state:
-            state["step"] = _step_tensor()
-            state["square_avg"] = wrap(np.zeros_like(p._data))
-            state["acc_delta"] = wrap(np.zeros_like(p._data))
-        return state
+        return _lazy_state(self, p, ("square_avg", "acc_delta"))
 
     def step(self, closure=None):
         """One Adadelta update of every parameter that has a gradient."""

@@ -109,6 +109,20 @@ def _bump(*tensors):
         t._vc[0] += 1
 
 
+def _lazy_state(opt, p, zeros=(), **scalars):
+    """``opt.state[p]``, filled on first use in torch's key order: a 'step' counter, then
+    ``scalars`` (name=value) as 0-dim tensors, then a zero tensor like ``p`` per name in
+    ``zeros``."""
+    state = opt.state[p]
+    if not state:
+        state["step"] = _step_tensor()
+        for k, v in scalars.items():
+            state[k] = _step_tensor(v)
+        for k in zeros:
+            state[k] = wrap(np.zeros_like(p._data))
+    return state
+
+
 def _fix_steps(opt, keys=("step",), **flags):
     """__setstate__ help for old state dicts: fill missing group flags and turn Python-number
     'step' (and similar) entries into 0-dim tensors, as torch does."""

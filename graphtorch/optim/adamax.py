@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..eager.tensor import wrap
-from .adagrad import (_bump, _check, _check_betas, _check_lr, _fix_steps, _fma, _grad, _lerp_,
-                      _real, _scalar, _step_tensor)
+from .adagrad import (_lazy_state, _bump, _check, _check_betas, _check_lr, _fix_steps, _fma,
+                      _grad, _lerp_, _real, _scalar)
 from .optimizer import Optimizer
 
 
@@ -36,12 +35,7 @@ class Adamax(Optimizer):
         _fix_steps(self, foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def _init_state(self, p):
-        state = self.state[p]
-        if not state:
-            state["step"] = _step_tensor()
-            state["exp_avg"] = wrap(np.zeros_like(p._data))
-            state["exp_inf"] = wrap(np.zeros_like(p._data))
-        return state
+        return _lazy_state(self, p, ("exp_avg", "exp_inf"))
 
     def step(self, closure=None):
         """One Adamax update of every parameter that has a gradient."""

@@ -1,11 +1,8 @@
 """ASGD: averaged stochastic gradient descent (state eta, mu, ax) in PyTorch's update order."""
 from __future__ import annotations
 
-import numpy as np
-
-from ..eager.tensor import wrap
-from .adagrad import (_bump, _check, _check_lr, _fix_steps, _fma, _grad, _real, _scalar,
-                      _step_tensor)
+from .adagrad import (_lazy_state, _bump, _check, _check_lr, _fix_steps, _fma, _grad, _real,
+                      _scalar)
 from .optimizer import Optimizer
 
 
@@ -39,13 +36,7 @@ class ASGD(Optimizer):
                    differentiable=False, capturable=False)
 
     def _init_state(self, p, lr):
-        state = self.state[p]
-        if not state:
-            state["step"] = _step_tensor()
-            state["eta"] = _step_tensor(lr)
-            state["mu"] = _step_tensor(1.0)
-            state["ax"] = wrap(np.zeros_like(p._data))
-        return state
+        return _lazy_state(self, p, ("ax",), eta=lr, mu=1.0)
 
     def step(self, closure=None):
         """One ASGD update of every parameter that has a gradient."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..eager.tensor import wrap
-from .adagrad import (_bump, _check, _check_betas, _check_lr, _fix_steps, _fma, _grad, _lerp_,
-                      _real, _scalar, _step_tensor)
+from .adagrad import (_lazy_state, _bump, _check, _check_betas, _check_lr, _fix_steps, _fma,
+                      _grad, _lerp_, _real, _scalar)
 from .optimizer import Optimizer
 
 
@@ -44,13 +43,7 @@ class NAdam(Optimizer):
                    capturable=False, differentiable=False, decoupled_weight_decay=False)
 
     def _init_state(self, p):
-        state = self.state[p]
-        if not state:
-            state["step"] = _step_tensor()
-            state["mu_product"] = _step_tensor(1.0)
-            state["exp_avg"] = wrap(np.zeros_like(p._data))
-            state["exp_avg_sq"] = wrap(np.zeros_like(p._data))
-        return state
+        return _lazy_state(self, p, ("exp_avg", "exp_avg_sq"), mu_product=1.0)
 
     def step(self, closure=None):
         """One NAdam update of every parameter that has a gradient."""
