@@ -46,7 +46,7 @@ def _record(model, args, kwargs):
     if isinstance(model, TracedModule):
         model = model._orig
     if isinstance(model, ScriptFunction):
-        return model._comp.trace, model._fn
+        return _script_variant(model, args, kwargs).trace, model._fn
     if hasattr(model, "_export_trace"):  # scripted modules and imported ONNX models
         return model._export_trace(args, kwargs), getattr(model, "forward", model)
     if isinstance(model, Module):
@@ -59,6 +59,25 @@ def _record(model, args, kwargs):
         return tr, model
     raise TypeError(f"torch.onnx.export: expected an nn.Module or a function, got "
                     f"{type(model).__name__}")
+
+
+def _script_variant(fn, args, kwargs):
+    """The compiled variant of scripted/traced function ``fn`` for these arguments (a
+    scripted function compiles on its first call per input signature: call it once)."""
+    variants = getattr(fn, "_variants", None)
+    if variants is None:
+        return fn._comp
+    from ..eager.grad_mode import no_grad
+    from ..jit import _pytree as P
+    from ..jit._record import normalize_args
+    from ..jit.script._compiled import _signature
+    with no_grad():
+        fn(*args, **kwargs)
+    flat, spec = P.flatten(normalize_args(fn._fn, args, kwargs))
+    for s, sig, comp in variants.items:
+        if s == spec and sig == _signature(flat):
+            return comp
+    return fn._comp
 
 
 def _dims_requested(dynamic_axes, dynamic_shapes, names, n_user):
@@ -206,7 +225,8 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     if verbose:
         import onnx
         print(onnx.helper.printable_graph(proto.graph))
-    prog = ONNXProgram(proto, graph=graph, n_user=n_user)
+    prog = ONNXProgram(proto, graph=graph, n_user=n_user, dynamic=_dynamic_dims(
+        graph, n_user, dynamic, rename))
     if verify:
         prog.verify([x for x in flat if isinstance(x, Tensor)][:n_user], raise_error=True)
     if f is not None:
@@ -214,6 +234,17 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
         if not dynamo:
             return None
     return prog
+
+
+def _dynamic_dims(graph, n_user, dynamic, rename):
+    """{axis name: [(input index, dim), ...]} for every dynamic axis of the user inputs."""
+    out: dict = {}
+    for i, v in enumerate(graph.inputs[:n_user]):
+        for d, e in enumerate(getattr(v.type, "shape", None) or ()):
+            sym = S.bare_symbol(e)
+            if sym in dynamic:
+                out.setdefault(rename.get(sym, sym), []).append((i, d))
+    return out
 
 
 def _norm(fn, args, kwargs):

@@ -162,3 +162,52 @@ def test_functions_and_traced_modules_export():
         prog = gonnx.export(model, (x,))
         onnx.checker.check_model(prog.model_proto, full_check=True)
     assert os.path.basename(__file__).startswith("test_onnx")
+
+
+def test_verify_checks_other_sizes_of_dynamic_axes(monkeypatch):
+    """A lowering right at the example's size but wrong at others is caught: verify also
+    runs the inputs resized along each dynamic axis."""
+    m = Net()
+    x = torch.randn(2, 4)
+    prog = gonnx.export(m, (x,), input_names=["x"], dynamic_axes={"x": {0: "batch"}},
+                        verify=True)
+    assert {r.get("at") for r in prog.report} == {None, "batch=3"}
+    from graphtorch.codegen.onnx import registry as RR
+    from graphtorch.ops import dtypes as D
+
+    def size_dependent_relu(ctx):  # relu(x) + (batch - 2): exact only at batch 2
+        off = ctx.emit("Sub", [ctx.emit("Shape", [ctx.inp(0)], start=0, end=1), ctx.ints([2])])
+        return [ctx.emit("Add", [ctx.emit("Relu", [ctx.inp(0)]),
+                                 ctx.cast(off, D.int64, D.float32)])]
+    monkeypatch.setitem(RR.RULES, "relu", [(17, size_dependent_relu)])
+    with pytest.raises(VerificationError, match=r"at batch=3"):
+        gonnx.export(m, (x,), input_names=["x"], dynamic_axes={"x": {0: "batch"}},
+                     verify=True)
+    gonnx.export(m, (x,), input_names=["x"], verify=True)  # static: only the example size
+
+
+def test_atomic_save_leaves_old_file_on_failure(tmp_path, monkeypatch):
+    m, x = Net(), torch.randn(2, 4)
+    path = tmp_path / "m.onnx"
+    gonnx.export(m, (x,), str(path))
+    before = path.read_bytes()
+
+    def broken(model, f, *a, **k):
+        with open(f, "wb") as fh:
+            fh.write(b"partial")
+        raise OSError("disk full")
+    monkeypatch.setattr(onnx, "save_model", broken)
+    with pytest.raises(OSError, match="disk full"):
+        gonnx.export(Net(), (x,), str(path))
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
+
+
+def test_nodes_carry_source_and_module_path_metadata():
+    m = Net()
+    prog = gonnx.export(m, (torch.randn(2, 4),))
+    onnx.checker.check_model(prog.model_proto, full_check=True)
+    gemm = [nd for nd in prog.model_proto.graph.node if nd.op_type == "Gemm"][0]
+    meta = {p.key: p.value for p in gemm.metadata_props}
+    assert "test_onnx_api.py:" in meta["source"] and meta["module"] == "fc1"
+    assert gemm.doc_string == meta["source"] and gemm.name.startswith("/fc1/")

@@ -67,13 +67,13 @@ def test_op_samples_opset17(name):
         assert not check_op(op, dt, 17, keep=_keep(op))
 
 
-@pytest.mark.parametrize("name", sorted(PARTIAL))
-def test_partial_samples_raise(name):
-    op = R.get(name)
-    pred, why = PARTIAL[name]
-    tr, _, _ = sample_graph(op, op.dtypes[0], keep=lambda s: pred(s.kwargs))
-    with pytest.raises(ExportError, match=name):
-        export_graph(tr.graph)
+def test_partial_samples_raise():
+    for name, (pred, why) in PARTIAL.items():  # empty while every sample exports
+        op = R.get(name)
+        assert len(why) > 20
+        tr, _, _ = sample_graph(op, op.dtypes[0], keep=lambda s: pred(s.kwargs))
+        with pytest.raises(ExportError, match=name):
+            export_graph(tr.graph)
 
 
 def test_op_needing_newer_opset_names_op_opset_and_line():

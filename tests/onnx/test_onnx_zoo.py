@@ -149,3 +149,41 @@ def test_imported_model_finetunes_and_reexports(tmp_path):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     inits = {t.name for t in prog2.model_proto.graph.initializer}
     assert {n for n, _ in im.named_parameters()} <= inits
+
+
+def scripted_model(lib):
+    """A scripted module: a data-dependent ``if`` and a ``while`` whose trip count is an
+    input tensor."""
+    nn = lib.nn
+
+    class Scripted(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x, n):
+            y = self.fc(x)
+            i = 0
+            while i < n:
+                y = y * 0.5 + 0.25
+                i += 1
+            if bool(y.mean() > 0):
+                y = -y
+            return y
+    return lib.jit.script(Scripted())
+
+
+def test_scripted_if_and_loop_export():
+    torch.manual_seed(0)
+    m = scripted_model(torch)
+    x = torch.randn(2, 3)
+    prog = gonnx.export(m, (x, torch.tensor(4)), input_names=["x", "n"],
+                        dynamic_axes={"x": {0: "b"}})
+    onnx.checker.check_model(prog.model_proto, full_check=True)
+    ops = [nd.op_type for nd in prog.model_proto.graph.node]
+    assert {"If", "Loop"} <= set(ops)
+    for xs, k in ((torch.randn(5, 3), 3), (torch.ones(1, 3) * 4, 0), (-torch.ones(3, 3), 7)):
+        got = run_ort(prog.model_proto, {"x": xs.numpy(), "n": np.array(k, np.int64)})
+        with torch.no_grad():
+            want = m(xs, torch.tensor(k)).numpy()
+        np.testing.assert_allclose(got[0], want, rtol=1e-5, atol=1e-6)

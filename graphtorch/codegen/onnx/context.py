@@ -92,6 +92,9 @@ class ExportContext:
         n = helper.make_node(op, ins, outs, name=name, domain=domain, **attrs)
         if node is not None and node.source:
             n.doc_string = node.source
+            n.metadata_props.add(key="source", value=node.source)
+        if node is not None and node.scope:
+            n.metadata_props.add(key="module", value=node.scope)
         self.scope.nodes.append(n)
         return outs[0] if n_out == 1 else outs
 

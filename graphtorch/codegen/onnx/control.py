@@ -12,6 +12,7 @@ from ...ir import symbolic as S
 from ...ir.types import BOOL, FLOAT, INT, TensorType
 from ...ops import dtypes as D
 from .context import ExportError, Scope
+from .rnn_pattern import KIND as RNN_KIND, lower_rnn
 from .types import dims_of, scalar_dtype, to_onnx_dtype
 
 __all__ = ["lower_structural", "STRUCTURAL_HANDLERS"]
@@ -258,6 +259,7 @@ STRUCTURAL_HANDLERS = {
     "TupleConstruct": _seq, "ListConstruct": _seq, "TupleIndex": _tuple_index,
     "TupleUnpack": _unpack, "ListUnpack": _unpack, "ListIndex": _list_index,
     "Guard": _guard, "Call": _call, "FusionGroup": _fusion, "If": _if, "Loop": _loop,
+    RNN_KIND: lower_rnn,
 }
 
 

@@ -25,12 +25,7 @@ EXCLUDED = {
         "digamma", "lgamma", "erfinv", "i0", "polygamma", "mvlgamma", "special_erfcx",
         "special_i0e", "special_i1", "special_i1e", "special_log_ndtr", "special_ndtri",
         "special_zeta", "nextafter")},
-    "gcd": "integer gcd needs a data-dependent Euclid loop per element; not implemented",
-    "lcm": "integer lcm needs a data-dependent Euclid loop per element; not implemented",
-    "mode": "most-frequent value per row has no ONNX operator; not implemented",
     "poisson": "ONNX has no Poisson sampler",
-    "grid_sampler": "ONNX GridSample differs in corner handling per opset; not implemented",
-    "spatial_gather": "internal op of grid sampling (see grid_sampler)",
     **{n: _BACKWARD for n in (
         "_cumprod_backward", "_prod_others", "_random_values",
         "affine_grid_generator_backward", "avg_pool_backward",
@@ -41,7 +36,4 @@ EXCLUDED = {
 }
 
 # op -> (predicate on a sample's kwargs, reason): samples the exporter rejects with an error
-PARTIAL = {
-    "unique": (lambda kw: bool(kw.get("consecutive")),
-               "unique_consecutive has no ONNX operator (ONNX Unique sorts)"),
-}
+PARTIAL: dict = {}

@@ -16,6 +16,7 @@ from ...ops import registry as R
 from . import registry as RR
 from .context import ExportContext, ExportError
 from .control import lower_structural
+from .rnn_pattern import fuse_rnns
 from .types import value_info
 
 __all__ = ["export_graph", "newest_opset", "check_exportable"]
@@ -98,6 +99,7 @@ def export_graph(graph, opset=None, *, input_names=None, output_names=None, stat
         raise ValueError(f"ONNX export: opset_version={opset} is not supported: graphtorch "
                          f"exports opsets {RR.MIN_OPSET} to {newest_opset()}")
     graph = _decompose(graph.copy(), opset)
+    fuse_rnns(graph)
     ctx = ExportContext(graph, opset, static, rename)
     params = params or {}
     user = [v for v in graph.inputs if v.name not in params]
@@ -124,24 +126,69 @@ def export_graph(graph, opset=None, *, input_names=None, output_names=None, stat
     lower_block(ctx, graph.block)
     ctx.node = None
     outputs = []
+    ctx._renamed_outputs = {}  # producer output renamed to a graph output name
     onames = list(output_names or [])
     for k, v in enumerate(graph.outputs):
         want = onames[k] if k < len(onames) else f"output_{k}" if len(graph.outputs) > 1 \
             else "output"
         src = ctx.name_of(v)
+        src = ctx._renamed_outputs.get(src, src)
         if want in ctx._used:
             want = ctx.fresh(want)
         ctx.reserve(want)
-        ctx.emit("Identity", [src])
-        ctx.root.nodes[-1].output[0] = want
+        if not _rename_output(ctx, src, want):
+            ctx.emit("Identity", [src])
+            ctx.root.nodes[-1].output[0] = want
         outputs.append(value_info(want, v.type if isinstance(v.type, TensorType) else v.type,
                                   ctx.rename, ctx.static))
+    # parameters/buffers the graph never reads (BatchNorm's num_batches_tracked...) are left
+    # out, as torch does: ONNX Runtime would warn about each one on every session
+    read = _names_read(ctx.root.nodes) | {o.name for o in outputs}
+    unused = {t.name for t in inits if t.name not in read}
+    inits = [t for t in inits if t.name not in unused]
+    inputs = [i for i in inputs if i.name not in unused]
     g = helper.make_graph(ctx.root.nodes, graph_name, inputs, outputs,
                           initializer=inits + ctx.initializers)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name=producer, producer_version=_version())
     model.ir_version = min(model.ir_version, 10)
     return model
+
+
+def _rename_output(ctx, src, want):
+    """Give the root node producing ``src`` the output name ``want`` (renaming its readers,
+    subgraphs included) instead of adding an Identity; False when ``src`` is a graph input,
+    an initializer, a shared constant or already an output."""
+    if src in ctx._renamed_outputs.values() or src in ctx._consts.values():
+        return False
+    producer = next((n for n in ctx.root.nodes if src in n.output), None)
+    if producer is None or producer.op_type == "Constant":
+        return False
+    ctx._renamed_outputs[src] = want
+    _rename_inputs(ctx.root.nodes, src, want)
+    producer.output[list(producer.output).index(src)] = want
+    return True
+
+
+def _names_read(nodes) -> set:
+    """Every name the ``nodes`` (and their subgraphs) read."""
+    out = set()
+    for n in nodes:
+        out.update(n.input)
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                out |= _names_read(g.node)
+    return out
+
+
+def _rename_inputs(nodes, old, new):
+    for n in nodes:
+        for k, name in enumerate(n.input):
+            if name == old:
+                n.input[k] = new
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                _rename_inputs(g.node, old, new)
 
 
 def _version():

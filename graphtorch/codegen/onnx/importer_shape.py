@@ -381,32 +381,51 @@ def _resize(ev, node, ins, attrs):
 
 
 # ------------------------------------------------------------------ recurrent layers
-_ONNX_TO_TORCH_GATES = {"LSTM": [0, 2, 3, 1], "GRU": [1, 0, 2]}  # iofc -> ifgo, zrh -> rzn
+_ONNX_TO_TORCH_GATES = {"LSTM": [0, 2, 3, 1], "GRU": [1, 0, 2], "RNN": [0]}  # iofc -> ifgo...
+_DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
 
 
 def _reorder(t, kind, hid):
+    if kind == "RNN":
+        return t
     parts = [t[k * hid:(k + 1) * hid] for k in range(len(_ONNX_TO_TORCH_GATES[kind]))]
     return _gt().cat([parts[k] for k in _ONNX_TO_TORCH_GATES[kind]], 0)
 
 
-@op("LSTM", "GRU")
+def _rnn_acts(kind, attrs, dirs):
+    """Whether the node uses Relu (Elman RNN); raises for activations PyTorch lacks."""
+    acts = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations") or []]
+    per = len(_DEFAULT_ACTS[kind])
+    if not acts:
+        return False
+    if kind == "RNN" and acts in (["Relu"] * dirs, ["Relu"]):
+        return True
+    if acts in (_DEFAULT_ACTS[kind] * dirs, _DEFAULT_ACTS[kind]) and len(acts) % per == 0:
+        return False
+    raise NotImplementedError(f"{kind} with activations {acts} is not supported")
+
+
+@op("LSTM", "GRU", "RNN")
 def _rnn(ev, node, ins, attrs):
-    """ONNX LSTM/GRU (layout 0, default activations) as graphtorch's fused cells in a Loop
+    """ONNX LSTM/GRU/RNN (layout 0, PyTorch's activations) as graphtorch's cells in a Loop
     with a scan output: the sequence length stays dynamic."""
     from ...jit._control_flow import _scan
-    from ...nn.modules.rnn import _gru_step_fused, _lstm_step_fused
+    from ...nn.modules.rnn import _gru_step_fused, _lstm_step_fused, _rnn_step
     kind = node.op_type
-    if attrs.get("layout", 0) or attrs.get("activations") or attrs.get("clip") or \
-            (kind == "GRU" and attrs.get("linear_before_reset", 0) == 0):
-        raise NotImplementedError(f"{kind} with layout/activations/clip (or GRU without "
-                                  "linear_before_reset) is not supported")
+    if attrs.get("layout", 0) or attrs.get("clip") or attrs.get("input_forget", 0) or \
+            (kind == "GRU" and attrs.get("linear_before_reset", 0) == 0) or \
+            (len(ins) > 4 and ins[4] is not None) or (len(ins) > 7 and ins[7] is not None):
+        raise NotImplementedError(f"{kind} with layout/clip/input_forget/sequence_lens/"
+                                  "peepholes (or GRU without linear_before_reset) is not "
+                                  "supported")
     gt = _gt()
     F = _F()
     x, w, r = T(ins[0]), T(ins[1]), T(ins[2])
     b = T(ins[3]) if len(ins) > 3 and ins[3] is not None else None
     hid = attrs["hidden_size"]
-    ng = 4 if kind == "LSTM" else 3
+    ng = len(_ONNX_TO_TORCH_GATES[kind])
     dirs = w.shape[0]
+    relu = _rnn_acts(kind, attrs, dirs)
     batch = x.shape[1]
     h0 = T(ins[5]) if len(ins) > 5 and ins[5] is not None else \
         gt.zeros((dirs, batch, hid), dtype=x.dtype)
@@ -424,7 +443,8 @@ def _rnn(ev, node, ins, attrs):
             if kind == "LSTM":
                 h, c = _lstm_step_fused(xt, h, rest[0], wh, bh, None)
                 return (h, c), (h,)
-            h = _gru_step_fused(xt, h, wh, bh)
+            h = _gru_step_fused(xt, h, wh, bh) if kind == "GRU" else \
+                _rnn_step(xt, h, wh, bh, relu)
             return (h,), (h,)
         carried = (h0[d], c0[d]) if kind == "LSTM" else (h0[d],)
         final, (y,) = _scan(step, carried, (xp,), reverse)

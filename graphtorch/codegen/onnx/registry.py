@@ -39,5 +39,5 @@ def min_opset(name: str):
 
 def load_all():
     """Import every rules module (each registers its family's rules)."""
-    from . import (rules_compare, rules_index, rules_linalg, rules_misc,  # noqa: F401
-                   rules_nn, rules_pointwise, rules_reduce, rules_shape)
+    from . import (rules_compare, rules_exact, rules_index, rules_linalg,  # noqa: F401
+                   rules_misc, rules_nn, rules_pointwise, rules_reduce, rules_shape)

@@ -411,7 +411,8 @@ def _diff(ctx):
 @rule("unique")
 def _unique(ctx):
     if ctx.attr("consecutive", False):
-        ctx.fail("unique_consecutive has no ONNX equivalent")
+        from .rules_exact import unique_consecutive
+        return unique_consecutive(ctx)
     dt = ctx.out_dtype()
     x = ctx.inp(0)
     dim = ctx.attr("dim")
