@@ -17,7 +17,9 @@ def _openblas_setters():
         pass
     fns = []
     for lib in _loaded_openblas():
-        for sym in ("openblas_set_num_threads64_", "openblas_set_num_threads"):
+        # numpy and scipy ship OpenBLAS builds whose symbols carry a scipy_ prefix
+        for sym in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                    "openblas_set_num_threads64_", "openblas_set_num_threads"):
             f = getattr(lib, sym, None)
             if f is not None:
                 fns.append(f)
@@ -50,7 +52,9 @@ def get_num_threads() -> int:
 
 def set_num_threads(n: int) -> None:
     """Set the number of threads used for intra-op parallelism (BLAS included)."""
-    if not isinstance(n, int) or n <= 0:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
     _state["n"] = n
     setter = _openblas_setters()
