@@ -201,9 +201,15 @@ def _scan_traced(tr, body_fn, carried, xs, reverse):
                          [TensorType(t.dtype, shape, t.device)], source=src, scope=scope)
             tr.bind(x_t, v.outputs[0])
             steps.append(x_t)
+        inside, seen = [], set()
         for c, p in zip(carried, params):
+            if id(c) in seen:  # the same tensor carried twice: each slot needs its own stand-in
+                with _untraced():
+                    c = c.clone()
+            seen.add(id(c))
             tr.bind(c, p)
-        new, vals = body_fn(*steps, *carried)
+            inside.append(c)
+        new, vals = body_fn(*steps, *inside)
         new, vals = tuple(new), tuple(vals)
         blk.returns = [true] + [tr.value_of(x) for x in new] + [tr.value_of(x) for x in vals]
     finally:
