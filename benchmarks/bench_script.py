@@ -35,11 +35,21 @@ def running(x):
     return acc
 
 
+def rnn_outputs(x, w):
+    outs = []
+    h = gt.zeros(x.size(1))
+    for t in range(x.size(0)):
+        h = gt.tanh(x[t] + h @ w)
+        outs.append(h)
+    return gt.stack(outs)
+
+
 def _corpus():
     gt.manual_seed(0)
     return [
         ("rnn time loop (T=32)", TimeLoop(), (gt.randn(32, 4, 4),)),
         ("running sum loop (T=64)", running, (gt.randn(64, 16),)),
+        ("rnn outputs list (T=64)", rnn_outputs, (gt.randn(64, 16), gt.randn(16, 16))),
         ("while on data", clipped, (gt.randn(16) * 1000,)),
         ("early exit", early_exit, (gt.randn(24, 4), 5.0)),
         ("greedy decoding", Decoder(), (gt.randn(1, 8) * 3,)),

@@ -20,6 +20,7 @@ from ..eager.view_inplace import refresh_view, track_view
 from ..ops import dtypes as D
 from ..ops import promote as P
 from ..ops import registry as R
+from ..ir.symbolic import SymInt
 from ..ops.meta import fmt_shape
 from ._bind import METHODS, both, tensor_method, torch_function
 from ._util import write_out
@@ -78,16 +79,30 @@ def _consumed(item) -> int:
 
 
 def _mask_indices(mask, t, dim):
-    """The integer index tensors equivalent to boolean ``mask`` applied at ``dim`` of ``t``."""
-    m = np.asarray(mask._data if isinstance(mask, Tensor) else mask).astype(bool)
-    have = tuple(t.shape[dim:dim + m.ndim])
-    if have != m.shape:
-        for k, (a, b) in enumerate(zip(m.shape, have + (None,) * m.ndim)):
+    """The integer index tensors equivalent to boolean ``mask`` applied at ``dim`` of ``t``.
+
+    A tensor mask goes through the ``nonzero`` op (then one column per mask dim), so a trace
+    records it with a data-dependent row count instead of freezing the indices."""
+    shape = tuple(mask.shape) if isinstance(mask, Tensor) else np.shape(mask)
+    have = tuple(t.shape[dim:dim + len(shape)])
+    if have != shape:
+        for k, (a, b) in enumerate(zip(shape, have + (None,) * len(shape))):
             if a != b:
-                raise IndexError(f"The shape of the mask {fmt_shape(m.shape)} at index {k} does "
+                raise IndexError(f"The shape of the mask {fmt_shape(shape)} at index {k} does "
                                  f"not match the shape of the indexed tensor "
                                  f"{fmt_shape(t.shape)} at index {dim + k}")
-    return [wrap(c.astype(np.int64)) for c in np.nonzero(m)]
+    if not isinstance(mask, Tensor):
+        return [wrap(c.astype(np.int64)) for c in np.nonzero(np.asarray(mask).astype(bool))]
+    if mask.dtype is not D.bool:
+        mask = mask.to(D.bool)
+    nz = call(_nonzero, mask)
+    return [call(_select, nz, dim=1, index=j) for j in range(len(shape))]
+
+
+def _as_index(v):
+    """``operator.index`` that keeps a symbolic size (a SymInt while tracing): CPython's
+    returns a plain int copy, which would freeze ``x[: x.size(0) // 2]`` at the trace size."""
+    return v if type(v) is SymInt else operator.index(v)
 
 
 def _check_int(t, dim, i):
@@ -97,11 +112,11 @@ def _check_int(t, dim, i):
 
 
 def _slice_args(s):
-    step = 1 if s.step is None else operator.index(s.step)
+    step = 1 if s.step is None else _as_index(s.step)
     if step <= 0:
         raise ValueError("step must be greater than zero")
-    start = None if s.start is None else operator.index(s.start)
-    stop = None if s.stop is None else operator.index(s.stop)
+    start = None if s.start is None else _as_index(s.start)
+    stop = None if s.stop is None else _as_index(s.stop)
     return start, stop, step
 
 
@@ -128,7 +143,7 @@ def _apply_key(self, key):
                 t = call(_slice, t, dim=dim, start=start, end=stop, step=step)
             dim += 1
         elif _is_int(item):
-            i = operator.index(item)
+            i = _as_index(item)
             _check_int(t, dim, i)
             t = call(_select, t, dim=dim, index=i)
         elif isinstance(item, (bool, np.bool_)) or (
@@ -228,13 +243,13 @@ def _out(r, out):
 
 def _num_or_tensor(v):
     return v if isinstance(v, Tensor) or not hasattr(v, "__index__") or isinstance(v, bool) \
-        else operator.index(v)
+        else _as_index(v)
 
 
 @both
 def select(input, dim, index):
     """The slice of ``input`` at ``index`` along ``dim`` (a view without that dim)."""
-    return call(_select, input, dim=dim, index=operator.index(index))
+    return call(_select, input, dim=dim, index=_as_index(index))
 
 
 @both
@@ -462,9 +477,10 @@ def where_method(self, condition, y):
 def nonzero(input, *, out=None, as_tuple=False):
     """Indices of the non-zero entries: an (n, ndim) int64 tensor, or one 1-D tensor per dim
     with ``as_tuple=True``."""
-    if as_tuple:
+    if as_tuple:  # through ops, so a trace records them (not constant index arrays)
         x = input if input.ndim else input.reshape(1)
-        return tuple(wrap(np.ascontiguousarray(c)) for c in call(_nonzero, x)._data.T)
+        nz = call(_nonzero, x)
+        return tuple(call(_select, nz, dim=1, index=j).contiguous() for j in range(x.ndim))
     return _out(call(_nonzero, input), out)
 
 

@@ -2,6 +2,8 @@
 dsplit, flatten, unflatten, movedim, and the storage-level resize_ / resize_as_."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..eager.dispatch import call
@@ -169,7 +171,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     if a == b:
         return input
     shape = tuple(input.shape)
-    return call(_reshape, input, shape=shape[:a] + (int(np.prod(shape[a:b + 1])),) +
+    # math.prod keeps symbolic sizes (np.prod would turn them into a constant)
+    return call(_reshape, input, shape=shape[:a] + (math.prod(shape[a:b + 1]),) +
                 shape[b + 1:])
 
 

@@ -25,7 +25,8 @@ __all__ = ["Value", "Node", "Block", "Graph", "STRUCTURAL"]
 # kinds that are not registry ops; see ir/prim.py for their semantics
 STRUCTURAL = frozenset({"Constant", "If", "Loop", "TupleConstruct", "TupleIndex",
                         "TupleUnpack", "ListConstruct", "ListUnpack", "ListIndex", "Guard",
-                        "Call", "FusionGroup", "size", "numel"})
+                        "Call", "FusionGroup", "size", "numel",
+                        "PythonCall", "Print"})  # side effects: call back into Python, print
 
 
 class Value:
@@ -242,8 +243,8 @@ class Graph:
         from .printer import print_graph
         g = parse(print_graph(self), constants=self.constants)
         g.functions = {k: f.copy() for k, f in self.functions.items()}
-        g.meta = dict(self.meta)
-        return g
+        g.meta = {**self.meta, **g.meta}  # the parsed size facts are fresh lists / dicts:
+        return g  # a pass that adds a constraint to the copy leaves the original alone
 
     def to_dot(self, name: str = "graph") -> str:
         """The graph as Graphviz DOT text (see ``ir.dot``)."""

@@ -39,16 +39,57 @@ def codegen(it):
         lines.append("  if " + " or ".join(f"({c})" for c in conds) + ":\n    return _slow(inputs)")
     lines.append("  env = {" + ", ".join(f"{s!r}: {e}" for s, e in syms.items()) + "}")
     lines += ["  _k = 0", "  try:", "    pass"]
-    lines += _plan_code(it, it._plan, ns, nodes, "    ")
+    lines += _plan_code(it, it._plan, ns, nodes, "    ", _frees(it))
     lines += ["  except Exception as e:", "    _reraise(e, _NODES[_k])",
               "  return [" + ", ".join(f"v{s}" for s in it._out_slots) + "]"]
     exec(compile("\n".join(lines), f"<graph interpreter {id(it):x}>", "exec"), ns)
     return ns["_run"]
 
 
-def _plan_code(it, plan, ns, nodes, ind) -> list:
+def _frees(it) -> dict:
+    """Top-level step index -> slots whose Value is last read there (or never read): the
+    generated code drops them right away, as eager code drops a temporary, so the peak
+    memory (and the allocator's work on large buffers) matches eager instead of holding every
+    intermediate until the call returns."""
+    keep = set(it._out_slots) | set(it._input_slots) | set(it._consts)
+    last: dict = {}  # only slots a top-level step assigns (never block params, which a
+    for j, step in enumerate(it._plan):  # zero-trip loop leaves unassigned)
+        for v in _reads(step[7]):
+            s = it._slots.get(v)
+            if s in last:
+                last[s] = j
+        for s in step[5]:
+            last.setdefault(s, j)  # defined here: dead unless read later
+    frees: dict = {}
+    for s, j in last.items():
+        if s not in keep:
+            frees.setdefault(j, []).append(s)
+    return frees
+
+
+def _reads(node):
+    """Every Value ``node`` reads: inputs, Values in attributes, and those of nested blocks."""
+    out = list(node.inputs)
+    for a in node.attrs.values():
+        out += [x for x in _flat(a) if type(x) is Value]
+    for b in node.blocks:
+        for n in b.nodes:
+            out += _reads(n)
+        out += list(b.returns)
+    return out
+
+
+def _flat(a):
+    if type(a) in (list, tuple):
+        for x in a:
+            yield from _flat(x)
+    else:
+        yield a
+
+
+def _plan_code(it, plan, ns, nodes, ind, frees=None) -> list:
     out = []
-    for step in plan:
+    for j, step in enumerate(plan):
         node = step[7]
         k = len(nodes)
         nodes.append(node)
@@ -64,6 +105,8 @@ def _plan_code(it, plan, ns, nodes, ind) -> list:
         out += body
         if node.kind in ("If", "Loop", "FusionGroup"):
             out += [ind + x for x in _bind_code(step)]
+        if frees and j in frees:
+            out.append(f"{ind}del {', '.join(f'v{x}' for x in sorted(frees[j]))}")
     return out
 
 

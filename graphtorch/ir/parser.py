@@ -59,6 +59,18 @@ class _Line:
         self.indent = len(stripped) - len(self.code)
 
 
+_CMP_OF = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt",
+           ast.GtE: "ge"}
+
+
+def _constraint(text: str):
+    """``N*4 == 32`` -> (lhs expr, 'eq', rhs expr)."""
+    tree = ast.parse(text.strip(), mode="eval").body
+    if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1):
+        raise ValueError(f"expected 'size cmp size', got {text.strip()!r}")
+    return (S.from_ast(tree.left), _CMP_OF[type(tree.ops[0])], S.from_ast(tree.comparators[0]))
+
+
 def _split_comment(text: str):
     """(code, comment) split at the first ``#`` outside a string literal."""
     quote = None
@@ -131,11 +143,35 @@ class _Parser:
         first = self.peek()
         if first is None or first.indent <= head.indent:
             raise self.error("graph has no body (expected 'return (...)')", head)
+        self.size_facts(first.indent)
         self.body(self.graph.block, first.indent, "return")
         if self.peek() is not None:
             self.line = self.peek()
             raise self.error("text after the graph's return")
         return self.graph
+
+    def size_facts(self, indent: int) -> None:
+        """``hints N=8, ...`` and ``assume <expr> <cmp> <expr>, ...`` lines (printer.size_lines)
+        right after the header: into ``graph.meta["size_hints"]`` / ``["size_constraints"]``."""
+        while True:
+            ln = self.peek()
+            if ln is None or ln.indent != indent:
+                return
+            word, _, rest = ln.code.partition(" ")
+            if word not in ("hints", "assume") or not rest:  # a node 'hints(...)' has no
+                return  # space before its parenthesis
+            self.next(word)
+            try:
+                if word == "hints":
+                    hints = self.graph.meta.setdefault("size_hints", {})
+                    for part in rest.split(","):
+                        k, _, v = part.partition("=")
+                        hints[k.strip()] = int(v)
+                else:
+                    cons = self.graph.meta.setdefault("size_constraints", [])
+                    cons.extend(_constraint(part) for part in rest.split(","))
+            except (ValueError, SyntaxError, KeyError) as e:
+                raise self.error(f"bad '{word}' line ({e})") from None
 
     def body(self, block: Block, indent: int, end: str) -> None:
         """Nodes of ``block`` at ``indent`` up to its ``return (...)`` / ``-> (...)`` line."""

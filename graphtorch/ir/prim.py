@@ -18,7 +18,6 @@ import numpy as np
 from ..ops import dtypes as D
 from ..ops import registry as R
 from ..ops.meta import spec_of
-from .errors import GuardError
 from .graph import STRUCTURAL
 from . import symbolic as S
 from .types import (ANY, BOOL, FLOAT, INT, NONE, ListType, OptionalType, ScalarType,
@@ -67,7 +66,8 @@ def is_pure(node) -> bool:
     (in-place variants), nodes with an ``inplace=True`` attribute, and calls of functions or
     blocks containing any of these."""
     kind = node.kind
-    if kind == "Guard" or kind.endswith("_") or node.attrs.get("inplace") is True:
+    if kind in ("Guard", "PythonCall", "Print") or kind.endswith("_") or \
+            node.attrs.get("inplace") is True:
         return False
     if R.has(kind):
         tags = R.get(kind).tags
@@ -318,8 +318,10 @@ def _scalar_rule(name):
     def rule(node, ts):
         _count(node, ts, nin)
         for t in ts:
+            # int/float/bool also convert a 0-dim tensor (a Python number the graph carried)
             _need(t in (INT, FLOAT, BOOL, ANY) or isinstance(t, ScalarType) and t.name ==
-                  "complex", f"{node.kind} needs int/float/bool inputs, not {t}")
+                  "complex" or isinstance(res, Type) and isinstance(t, TensorType) and
+                  t.shape == (), f"{node.kind} needs int/float/bool inputs, not {t}")
         if isinstance(res, Type):
             return [res]
         if res == _CMP:
@@ -334,12 +336,23 @@ def _scalar_rule(name):
     return rule
 
 
+def _rule_python_call(node, ts):
+    _need(isinstance(node.attrs.get("fn"), str), "PythonCall needs an fn= attribute")
+    return [o.type for o in node.outputs]  # declared when the call was recorded
+
+
+def _rule_print(node, ts):
+    _need(not node.outputs, "Print has no outputs")
+    _need(isinstance(node.attrs.get("template"), str), "Print needs a template= attribute")
+    return []
+
+
 RULES = {"Constant": _rule_constant, "If": _rule_if, "Loop": _rule_loop,
          "TupleConstruct": _rule_tuple_construct, "TupleIndex": _rule_tuple_index,
          "TupleUnpack": _rule_tuple_unpack, "ListConstruct": _rule_list_construct,
          "ListUnpack": _rule_list_unpack, "ListIndex": _rule_list_index, "Guard": _rule_guard,
          "Call": _rule_call, "FusionGroup": _rule_fusion, "size": _rule_size,
-         "numel": _rule_numel}
+         "numel": _rule_numel, "PythonCall": _rule_python_call, "Print": _rule_print}
 RULES.update({f"scalar.{k}": _scalar_rule(k) for k in SCALAR_OPS})
 
 
@@ -372,7 +385,18 @@ def _list_index(lst, i):
     return lst[int(i)]
 
 
+def _print(*xs, template, end="\n"):
+    print(template.format(*xs), end=end)
+
+
+def _python_call(*xs, fn):
+    # jit.script registers the real implementation (it owns the Python functions)
+    raise RuntimeError(f"the graph calls the Python function {fn.split('#')[0]} "
+                       "(torch.jit.ignore), which is not defined in this process")
+
+
 IMPLS = {
+    "Print": _print, "PythonCall": _python_call,
     "TupleConstruct": lambda *xs: tuple(xs),
     "TupleIndex": _tuple_index,
     "TupleUnpack": _unpack,
@@ -388,75 +412,7 @@ kinds (TupleUnpack, ListUnpack) return a tuple."""
 
 
 # ------------------------------------------------------------------ guards
-def guard_checker(node):
-    """fn(args, attrs, vals, env) checking Guard ``node`` at run time (size guards get their
-    lhs/rhs evaluated into ``attrs``; data guards convert the tensor in ``args[0]``); a failing
-    guard raises RuntimeError naming the source line, what was expected and what was got."""
-    a = node.attrs
-    src = node.source or "<unknown>"
-    note = (" (" + a["msg"] + ")") if a.get("msg") else ""
-    hint = ("The graph was specialized while tracing; use torch.jit.script or torch.cond "
-            "for data-dependent control flow.")
-    if node.inputs:
-        kind, expected = a.get("kind"), a.get("expected")
-
-        def data_guard(args, attrs, vals, env):
-            got = _convert(args[0], kind)
-            if not _same(got, expected):
-                raise GuardError(
-                    f"guard failed at {src}: converting a tensor with {kind}() gave "
-                    f"{_show(expected)} while tracing, but gives {_show(got)} now{note}. "
-                    f"{hint}")
-        return data_guard
-    cmp = GUARD_CMPS[a.get("cmp", "eq")]
-    text = f"{S.expr_str(S.expr_of(a.get('lhs')))} {_CMP_TEXT.get(a.get('cmp'), '?')} " \
-           f"{S.expr_str(S.expr_of(a.get('rhs')))}"
-
-    def size_guard(args, attrs, vals, env):
-        lv, rv = attrs["lhs"], attrs["rhs"]
-        if not cmp(lv, rv):
-            raise GuardError(
-                f"guard failed at {src}: expected the sizes to satisfy {text} (as while "
-                f"tracing), got {lv} vs {rv}{note}. {hint}")
-    return size_guard
-
-
-def _convert(t, kind):
-    if kind == "bool":
-        return bool(t)
-    if kind == "int":
-        return int(t)
-    if kind == "float":
-        return float(t)
-    if kind == "item":
-        return t.item()
-    if kind == "numpy":  # x.numpy() / np.asarray(x): the whole array was read by Python code
-        return np.asarray(getattr(t, "_data", t))
-    return t.tolist()
-
-
-def _show(v) -> str:
-    """A short text of a guard value (a numpy array: its first elements, shape and dtype)."""
-    if isinstance(v, np.ndarray):
-        flat = np.ravel(v)
-        body = ", ".join(repr(x) for x in flat[:6].tolist()) + (", ..." if flat.size > 6 else "")
-        return f"array([{body}], shape={list(v.shape)}, dtype={v.dtype})"
-    return repr(v)
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        a, b = np.asarray(a), np.asarray(b)
-        if a.shape != b.shape or a.dtype != b.dtype:
-            return False
-        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    if isinstance(a, list) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b  # True must not pass for 1
-    return a == b
+from .guards import guard_checker  # noqa: E402,F401 - the run-time checks live in ir/guards.py
 
 
 _SEQ: dict = {}

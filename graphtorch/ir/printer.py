@@ -19,7 +19,7 @@ from . import symbolic as S
 from .graph import Value
 from .types import DTYPE_SHORT
 
-__all__ = ["print_graph", "node_line", "format_attr", "CONST_INLINE_MAX"]
+__all__ = ["print_graph", "node_line", "format_attr", "size_lines", "CONST_INLINE_MAX"]
 
 CONST_INLINE_MAX = 16  # tensor constants with more elements print as tensor('key')
 
@@ -28,10 +28,31 @@ def print_graph(graph, name: str = "graph") -> str:
     """The whole graph as text."""
     params = ", ".join(_decl(v) for v in graph.inputs)
     lines = [f"{name}({params}):"]
+    lines.extend(size_lines(graph, "  "))
     for n in graph.nodes:
         lines.extend(_node_lines(n, "  ", graph))
     lines.append("  return (" + ", ".join(_ref(v) for v in graph.outputs) + ")")
     return "\n".join(lines) + "\n"
+
+
+CMP_TEXT = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def size_lines(graph, indent: str) -> list:
+    """The graph's size facts from tracing, so they survive the text form (and jit.save):
+    ``hints N=8, u0=3`` (the sizes while tracing) and ``assume N*4 == 32, H >= 5`` (shape
+    checks the ops' meta took, which the graph holds under; the verifier picks sizes that
+    satisfy them).  Both are ``graph.meta`` entries: no backend executes them."""
+    meta = getattr(graph, "meta", None) or {}
+    out = []
+    hints = meta.get("size_hints") or {}
+    if hints:
+        out.append(indent + "hints " + ", ".join(f"{k}={int(v)}" for k, v in hints.items()))
+    cons = meta.get("size_constraints") or ()
+    if cons:
+        out.append(indent + "assume " + ", ".join(
+            f"{S.expr_str(lhs)} {CMP_TEXT[cmp]} {S.expr_str(rhs)}" for lhs, cmp, rhs in cons))
+    return out
 
 
 def node_line(node, indent: str = "") -> str:

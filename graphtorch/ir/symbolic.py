@@ -270,7 +270,14 @@ class SymInt(int):
     def hint(self) -> int:
         return int.__int__(self)
 
+    # printing: exactly the int's (f"{n}", str(n), repr(n) give "3", as torch's sizes do)
     def __repr__(self):
+        return int.__repr__(self)
+
+    __str__ = __repr__
+
+    def describe(self) -> str:
+        """Debugging text with the expression: ``SymInt(s0=3)``."""
         return f"SymInt({expr_str(self._expr)}={self.hint})"
 
     # arithmetic -------------------------------------------------------------
@@ -326,6 +333,78 @@ class SymInt(int):
     def __abs__(self):
         self._guard("ge", 0) if self.hint >= 0 else self._guard("lt", 0)
         return self if self.hint >= 0 else -self
+
+    def __pow__(self, o, mod=None):
+        if mod is None and type(o) is int and 0 <= o <= 8:
+            out = 1  # a small constant power stays symbolic: n ** 2 is n*n
+            for _ in range(o):
+                out = out * self
+            return out
+        return pow(self._concrete("pow"), _plain(o), mod)
+
+    def __rpow__(self, o, mod=None):
+        return pow(o, self._concrete("pow"), mod)
+
+    def __divmod__(self, o):
+        q = self.__floordiv__(o)
+        return NotImplemented if q is NotImplemented else (q, self.__mod__(o))
+
+    def __rdivmod__(self, o):
+        q = self.__rfloordiv__(o)
+        return NotImplemented if q is NotImplemented else (q, self.__rmod__(o))
+
+    def __lshift__(self, o):
+        if type(o) is int and o >= 0:
+            return self * (1 << o)
+        return self._concrete("int") << _plain(o)
+
+    def __rshift__(self, o):
+        if type(o) is int and o >= 0:
+            return self // (1 << o)
+        return self._concrete("int") >> _plain(o)
+
+    # rounding keeps the symbol (an int is already integral); bit operations have no
+    # expression form: the size is taken as a constant (guarded), never silently
+    def __round__(self, ndigits=None):
+        return self if ndigits is None or ndigits >= 0 else round(self._concrete("int"), ndigits)
+
+    def __trunc__(self):
+        return self
+
+    __floor__ = __ceil__ = __trunc__
+
+    def _bits(self, o, fn, rev=False):
+        if not isinstance(o, int):
+            return NotImplemented
+        a, b = self._concrete("int"), _plain(o)
+        return fn(b, a) if rev else fn(a, b)
+
+    def __and__(self, o):
+        return self._bits(o, int.__and__)
+
+    def __rand__(self, o):
+        return self._bits(o, int.__and__, True)
+
+    def __or__(self, o):
+        return self._bits(o, int.__or__)
+
+    def __ror__(self, o):
+        return self._bits(o, int.__or__, True)
+
+    def __xor__(self, o):
+        return self._bits(o, int.__xor__)
+
+    def __rxor__(self, o):
+        return self._bits(o, int.__xor__, True)
+
+    def __rlshift__(self, o):
+        return self._bits(o, int.__lshift__, True)
+
+    def __rrshift__(self, o):
+        return self._bits(o, int.__rshift__, True)
+
+    def __invert__(self):
+        return -self - 1
 
     def __truediv__(self, o):
         return self._concrete("float") / o
@@ -390,6 +469,11 @@ class SymInt(int):
 
     def __reduce__(self):
         return (int, (self.hint,))
+
+
+def _plain(x):
+    """A SymInt taken as its constant value (guarded); anything else unchanged."""
+    return x._concrete("int") if type(x) is SymInt else x
 
 
 _NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le"}

@@ -16,9 +16,14 @@ def is_tracing() -> bool:
     return current() is not None
 
 
+SCRIPTING = [0]  # > 0 while torch.jit.script compiles (records, replays or falls back)
+
+
 def is_scripting() -> bool:
-    """True inside code compiled by ``torch.jit.script`` (never while running eagerly)."""
-    return False
+    """True inside code compiled by ``torch.jit.script`` (also in the functions it calls and
+    on its Python fallback paths); False in eager code and in ``@torch.jit.ignore``
+    functions, which run in Python."""
+    return SCRIPTING[0] > 0
 
 
 def annotate(the_type, the_value):

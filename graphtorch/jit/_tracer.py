@@ -23,6 +23,7 @@ from ..ir.graph import Graph, Value
 from ..ir.types import TensorType, type_of_value, INT
 from ..ops import registry as R
 from ..ops.meta import TensorSpec
+from ._tracer_subst import _retype, _substitute, _trivial
 
 __all__ = ["Tracer", "TracerWarning", "current", "source_line"]
 
@@ -102,6 +103,7 @@ class Tracer:
         self.in_meta = False
         self.meta_scale = 1
         self.constraints: dict = {}  # (lhs, cmp, rhs) size decisions meta took (not guarded)
+        self.data_syms: set = set()  # symbols bound from an op's actual output (u0...)
         self.warned: set = set()
         self._nsym = 0
         self._saved = None
@@ -131,6 +133,11 @@ class Tracer:
         self._nsym += 1
         self.hints[name] = hint
         return S.sym(name)
+
+    def _data_symbol(self, hint: int) -> S.Expr:
+        e = self.new_symbol(hint, "u")
+        self.data_syms.add(S.bare_symbol(e))
+        return e
 
     def bind_input(self, t: Tensor, name: str, dynamic=True) -> Value:
         """Make ``t`` a graph input; with ``dynamic`` its dims (other than 0 and 1) are
@@ -251,7 +258,7 @@ class Tracer:
     def _dims(self, m1, m2, shape):
         s1, s2 = getattr(m1, "shape", None), getattr(m2, "shape", None)
         if s1 is None or len(s1) != len(shape):
-            return tuple(self.new_symbol(d, "u") for d in shape)
+            return tuple(self._data_symbol(d) for d in shape)
         out = []
         for i, (d, e) in enumerate(zip(shape, s1)):
             e = S.expr_of(e) if isinstance(e, int) or type(e) is S.Expr else None
@@ -260,7 +267,7 @@ class Tracer:
                 if type(e2) is S.Expr or not isinstance(e2, int) or int.__int__(e2) != e:
                     e = None  # meta dropped a symbol
             ok = e is not None and self._hint(e) == d
-            out.append(e if ok else self.new_symbol(d, "u"))
+            out.append(e if ok else self._data_symbol(d))
         return tuple(out)
 
     # ---------------------------------------------------------------- dispatch hooks
@@ -332,17 +339,27 @@ class Tracer:
         if self.meta_scale != 1:
             return  # meta's run at doubled sizes only probes how dims depend on sizes
         lhs, rhs = self.subst(lhs), self.subst(rhs)
-        if type(lhs) is not S.Expr and type(rhs) is not S.Expr:
-            return
+        if type(S.sub(lhs, rhs)) is not S.Expr:
+            return  # s0 - 1 < s0: the same at every size, nothing to check
         if kind == "int":
             kind = "eq"
             if self.in_meta:  # not a user decision (no guard), but meta's checks used it
                 self._meta_constraint(lhs, kind, rhs)
                 return
+        if kind == "eq" and (S.free_symbols(lhs) | S.free_symbols(rhs)) & self.data_syms:
+            # a data-dependent size (``u3``, bound from an op's actual output: nonzero...)
+            # is no input size the entry checks could hold fixed: specializing either side
+            # would silently bake the trace's count in, so a Guard checks it right here
+            self._node("Guard", [], {"lhs": lhs, "cmp": "eq", "rhs": rhs,
+                                     "msg": "a data-dependent size was used as a constant"}, [])
+            return
         if kind == "eq":
             for a, b in ((lhs, rhs), (rhs, lhs)):
                 name = S.bare_symbol(a)
-                if name is not None and name not in self.repl:
+                # never s0 -> 2*(s0//2) (reshape's numel check): the symbol would vanish from
+                # the input types and nothing could bind it at run time
+                if name is not None and name not in self.repl and \
+                        name not in S.free_symbols(b):
                     self.repl[name] = b  # specialize: every later use sees the same size
                     if not self.in_meta:
                         self.spec_lines[name] = source_line()
@@ -368,19 +385,22 @@ class Tracer:
         if line not in self.warned:
             self.warned.add(line)
             warnings.warn(
-                f"Converting a tensor to a Python {kind} at {line} might cause the trace to be "
+                f"Converting a tensor to {_WHAT.get(kind, 'a Python ' + kind)} at {line} might "
+                "cause the trace to be "
                 "incorrect; graphtorch records a guard and raises if a later call disagrees. Use "
                 "torch.jit.script or torch.cond for data-dependent control flow.",
                 TracerWarning, stacklevel=3)
         arr = t._data
         expected = {"bool": lambda: bool(arr), "int": lambda: int(arr),
                     "float": lambda: float(arr), "item": lambda: arr.item(),
-                    "tolist": lambda: arr.tolist()}[kind]()
+                    "tolist": lambda: arr.tolist(),
+                    "numpy": lambda: np.array(arr, copy=True)}[kind]()
         self._node("Guard", [v], {"kind": kind, "expected": expected}, [])
 
     # ---------------------------------------------------------------- finishing
-    def finish(self):
-        """Apply size specializations to every type, attribute and guard in the graph; record
+    def finish(self, extra_blocks=()):
+        """Apply size specializations to every type, attribute and guard in the graph (and in
+        ``extra_blocks``: a detached block being recorded into, see ``trace_into``); record
         meta's size constraints and the trace-time sizes in ``graph.meta`` (for the
         verifier, which must pick sizes the graph is valid at)."""
         self._record_constraints()
@@ -395,7 +415,11 @@ class Tracer:
                 return type(e)(sub(x) for x in e)
             return e
 
-        for blk in self.graph.blocks():
+        blocks = list(self.graph.blocks())
+        for blk in extra_blocks:
+            if blk not in blocks:
+                blocks.append(blk)
+        for blk in blocks:
             for v in blk.params:
                 _retype(v, sub)
             for n in list(blk.nodes):
@@ -418,49 +442,8 @@ class Tracer:
             hints.setdefault(k, v)
 
 
+_WHAT = {"numpy": "a NumPy array", "tolist": "a Python list"}
 _COUNT_FROM_SIZE = frozenset({"unbind", "split", "split_with_sizes"})
-
-
-def _substitute(e, repl):
-    for _ in range(len(repl) + 1):  # chains s2 -> s0 -> 784
-        if not S.free_symbols(e) & repl.keys():
-            return e
-        e = _rebuild(e, repl)
-    return e
-
-
-def _rebuild(e, repl):
-    if type(e) is not S.Expr:
-        return e
-    total = 0
-    for m, c in e.terms:
-        term = c
-        for a in m:
-            if type(a) is str:
-                term = S.mul(term, repl.get(a, S.sym(a)))
-            elif a[0] == "//":
-                term = S.mul(term, S.floordiv(_rebuild(a[1], repl), _rebuild(a[2], repl)))
-            else:
-                term = S.mul(term, S.mod(_rebuild(a[1], repl), _rebuild(a[2], repl)))
-        total = S.add(total, term)
-    return total
-
-
-def _retype(v, sub):
-    t = v.type
-    if isinstance(t, TensorType) and t.shape is not None:
-        v.type = TensorType(t.dtype, tuple(sub(d) for d in t.shape), t.device)
-
-
-_CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
-        "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
-
-
-def _trivial(attrs) -> bool:
-    lhs, rhs = attrs["lhs"], attrs["rhs"]
-    if type(lhs) is S.Expr or type(rhs) is S.Expr:
-        return False
-    return _CMP[attrs["cmp"]](lhs, rhs)
 
 
 def _nth(m, i):

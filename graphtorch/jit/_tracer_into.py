@@ -35,7 +35,7 @@ def trace_into(graph: Graph, fn, input_values, attrs=None, hints=None):
     with tr:
         out = fn(*tensors, **(attrs or {}))
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    tr.finish()
+    tr.finish(extra_blocks=[graph.insert_point] if graph.insert_point is not None else ())
     return [tr.value_of(o) if isinstance(o, Tensor) else None for o in outs]
 
 

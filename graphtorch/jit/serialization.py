@@ -280,6 +280,8 @@ def _save_modules(root, tensors):
 
 def _save_trace(zf, tensors, method, modes, tr: Trace):
     from ..ir.printer import print_graph
+    from .script._function import check_saveable
+    check_saveable([tr.graph], f"method '{method}'")  # PythonCall: needs the Python code
     tag = _mode_str(modes)
     fname = f"graphs/{method}__{tag}.txt"
     text = print_graph(tr.graph)  # assigns keys to large constants in graph.constants

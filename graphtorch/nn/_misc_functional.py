@@ -80,19 +80,27 @@ def _renorm_rows(weight, input, max_norm, norm_type):
 
 
 def one_hot(tensor, num_classes: int = -1):
-    """(..., num_classes) int64 one-hot encoding of a LongTensor of class indices."""
+    """(..., num_classes) int64 one-hot encoding of a LongTensor of class indices.
+
+    Built from ops (a compare against ``arange``), so a trace records it.  While tracing the
+    range checks are skipped (they would become data guards on every call, with a guard error
+    in place of this function's own); ``num_classes=-1`` reads the data, which the trace
+    records as a guard."""
+    from ..jit import is_tracing
     if tensor.dtype is not D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    a = tensor.detach().numpy()
-    if a.size and a.min() < 0:
+    nonempty = tensor.numel() > 0
+    check = not is_tracing() and nonempty
+    if check and bool((tensor < 0).any()):
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
-        num_classes = int(a.max()) + 1 if a.size else 0
-    elif a.size and a.max() >= num_classes:
+        if not nonempty:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max()) + 1
+    elif check and bool((tensor >= num_classes).any()):
         raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(a.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, a[..., None], 1, axis=-1) if a.size else None
-    return wrap(out)
+    classes = call(R.get("arange"), start=0, end=num_classes, step=1, dtype=D.int64)
+    return (tensor.unsqueeze(-1) == classes).to(D.int64)
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):

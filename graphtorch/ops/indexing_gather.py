@@ -5,6 +5,8 @@ The index tensor is a positional input; ``dim`` (and reduce, alpha, ...) are att
 Derivatives are written with these same ops, so they differentiate again."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import dtypes as D
@@ -66,7 +68,7 @@ def _index_select_meta(x, idx, dim):
     d = _vector_index(x, idx, dim, "index_select")
     if x.ndim == 0:
         return x
-    n = int(np.prod(idx.shape))
+    n = math.prod(idx.shape)  # not np.prod: it would drop a symbolic (traced) size
     return x.with_(shape=x.shape[:d] + (n,) + x.shape[d + 1:])
 
 

@@ -4,6 +4,8 @@ of adaptive / fractional max pooling.  Every op here is linear in its tensor inp
 its adjoint op, so derivatives of any order exist."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import dtypes as D
@@ -17,7 +19,7 @@ def _tup(v, n):
 
 
 def _prod(xs):
-    return int(np.prod(xs)) if len(xs) else 1
+    return math.prod(xs)  # keeps symbolic sizes, unlike np.prod
 
 
 # ------------------------------------------------------------------------ im2col / col2im

@@ -81,6 +81,42 @@ SOURCE = textwrap.dedent('''
     def tuples(x) -> Tuple[T.Tensor, T.Tensor]:
         a, b = x.chunk(2)
         return b, a
+
+
+    def count_pos(x):
+        n = 0
+        for i in range(x.size(0)):
+            if bool(x[i] > 0):
+                n += 1
+        return n
+
+
+    def flag_float(x):
+        s = 0.5
+        hit = False
+        if bool(x.sum() > 0):
+            s = 1.5
+            hit = True
+        return s, hit
+
+
+    def rnn_list(x, w):
+        outs: List[T.Tensor] = []
+        h = T.zeros(x.size(1))
+        for t in range(x.size(0)):
+            h = T.tanh(x[t] + h @ w)
+            outs.append(h)
+        return T.stack(outs)
+
+
+    def printing(x):
+        n = 0
+        for i in range(x.size(0)):
+            if bool(x[i] > 0):
+                n += 1
+                print("positive at", i)
+        print("count", n, x.size(0))
+        return x * n
 ''')
 
 CASES = {
@@ -93,7 +129,19 @@ CASES = {
     "optional": [(np.ones(2),), (np.ones(2), np.full(2, 3.0))],
     "tern": [(np.ones(2), 3), (np.ones(2), 1)],
     "tuples": [(np.arange(4.0),)],
+    "count_pos": [(np.array([1.0, -1.0, 2.0]),), (np.array([-1.0, -2.0]),)],
+    "flag_float": [(np.array([1.0, 2.0]),), (np.array([-4.0, 1.0]),)],
+    "rnn_list": [(np.ones((3, 2)) * 0.1, np.eye(2)), (np.arange(10.0).reshape(5, 2) / 10,
+                                                      np.eye(2))],
+    "printing": [(np.array([1.0, -1.0, 2.0]),), (np.array([-1.0, 3.0]),)],
 }
+
+
+def _py_types(v):
+    """The Python types of a result's non-tensor leaves (ints must stay int, as in torch)."""
+    if isinstance(v, (tuple, list)):
+        return [_py_types(x) for x in v]
+    return None if hasattr(v, "detach") else type(v)
 
 
 def _load(mod_name, torch_like):
@@ -130,13 +178,18 @@ def _np(v):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_same_values_as_torch_script(name, mods):
+def test_same_values_as_torch_script(name, mods, capfd):
     tmod, gmod = mods
     tfn = torch.jit.script(getattr(tmod, name))
     gfn = gt_script(getattr(gmod, name))
     for args in CASES[name]:
-        want = _np(tfn(*[_conv(a, torch) for a in args]))
-        got = _np(gfn(*[_conv(a, graphtorch) for a in args]))
+        capfd.readouterr()
+        traw = tfn(*[_conv(a, torch) for a in args])
+        tout = capfd.readouterr().out  # TorchScript prints from C++: read the fd
+        graw = gfn(*[_conv(a, graphtorch) for a in args])
+        assert capfd.readouterr().out == tout  # print runs on every call, same text
+        assert _py_types(graw) == _py_types(traw)
+        want, got = _np(traw), _np(graw)
         for w, g in zip(want if isinstance(want, list) else [want],
                         got if isinstance(got, list) else [got]):
             np.testing.assert_allclose(np.asarray(g, dtype=np.float64),

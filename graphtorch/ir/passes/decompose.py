@@ -73,7 +73,7 @@ def _check_decomposable(node, backend):
 def _replace(graph, node):
     op = R.get(node.kind)
     tensors, fn = _bind_inputs(node, op)
-    hints = _hints(tensors, node.attrs)
+    hints = _hints(graph, tensors, node.attrs)
     attrs = {k: _symints(a, hints) for k, a in node.attrs.items()}
     tmp = Block(graph, None)
     saved = graph.insert_point
@@ -156,8 +156,12 @@ def _symint_value(x):
     return S.SymInt(S.evaluate(x, _HINTS[0]), x) if type(x) is S.Expr else x
 
 
-def _hints(values, attrs) -> dict:
-    """Distinct primes for the symbols of the inputs and attributes (the trace-time sizes)."""
+def _hints(graph, values, attrs) -> dict:
+    """Sizes for the symbols of the inputs and attributes to trace the decomposition at: the
+    sizes the graph was traced at (``graph.meta["size_hints"]``), which satisfy every shape
+    check of the graph; symbols without one get distinct primes, changed where they break
+    the graph's size constraints.  (Primes alone break decompositions that reshape by a size
+    or compute bins from it: group_norm, col2im, adaptive pooling, upsample...)"""
     syms: set = set()
     for v in values:
         syms |= v.type.symbols()
@@ -168,7 +172,12 @@ def _hints(values, attrs) -> dict:
     primes = [7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83]
     if len(syms) > len(primes):
         raise NotImplementedError("decompose: too many size symbols in one node")
-    hints = dict(zip(sorted(syms), primes))
+    known = (getattr(graph, "meta", None) or {}).get("size_hints") or {}
+    hints = dict(zip(sorted(syms - known.keys()), primes))
+    if hints:
+        from ..verifier import _constraints, _satisfy
+        hints = _satisfy({**known, **hints}, _constraints(graph), known)
+    hints = {s: known[s] if s in known else hints[s] for s in syms}
     _HINTS[0] = hints
     return hints
 

@@ -27,7 +27,7 @@ __all__ = ["script", "ScriptedFunction", "ScriptedModule", "is_scripting"]
 
 
 def is_scripting() -> bool:
-    """True while torch.jit.script records a graph."""
+    """True inside code compiled by torch.jit.script (``torch.jit.is_scripting``)."""
     return SCRIPTING[0] > 0
 
 

@@ -8,17 +8,21 @@ graphs cannot be saved); ``@torch.jit.unused`` ones raise; ``torch.jit.is_script
 True."""
 from __future__ import annotations
 
+import builtins
 import itertools
 import types
 
 from ...eager.tensor import Tensor
 from ...ir import prim
+from ...ir.symbolic import SymInt
 from ...ir.types import TensorType
 from .. import _pytree as P
 from .. import _api
 from .._tracer import source_line
 from ..frontend import NotSupportedError
-from ._context import replay, tracer
+from ._context import replay, replaying, scripting, tracer
+from ._effects import record_print
+from ._scan import StackedList, stack_call
 from ._state import alias
 
 __all__ = ["call", "PATHS", "python_functions", "PYTHON_CALL"]
@@ -27,6 +31,9 @@ PYTHON_CALL = "PythonCall"
 PATHS: list = []  # stack of {id(module): qualified name} for the module being scripted
 _PYFNS: dict = {}  # PythonCall key -> (function, input spec, output spec)
 _KEYS = itertools.count()
+
+
+_INT_ARGS = (builtins.range, builtins.bytes, builtins.bytearray)
 
 
 def _modifier(f):
@@ -55,8 +62,20 @@ def call(f, *args, **kwargs):
     if f is _api.is_scripting:
         return True
     tr = tracer()
+    if f is builtins.print:  # a Print node: printed each time the graph runs
+        if tr is None and replaying():
+            return None  # the eager replay of a recorded block: the graph prints
+        if tr is not None and record_print(args, kwargs):
+            return None
+        return f(*args, **kwargs)
     if tr is None:  # replaying eagerly: plain Python has the same semantics
         return f(*args, **kwargs)
+    if f in _INT_ARGS:  # range(n) outside a for: Python takes a symbolic n without asking
+        args = tuple(int(a) if type(a) is SymInt else a for a in args)
+    if args and type(args[0]) is StackedList:  # torch.stack(outs) after a scanned loop
+        out = stack_call(f, args, kwargs)
+        if out is not None:
+            return out
     mod = _modifier(f)
     if mod == "unused":
         name = getattr(f, "__qualname__", repr(f))
@@ -105,15 +124,14 @@ def python_call(tr, f, args, kwargs):
     graph runs (tensor arguments and results are the node's inputs and outputs)."""
     flat, spec = P.flatten((tuple(args), dict(kwargs)))
     ins = [tr.value_of(x) for x in flat]
-    with replay():
+    with replay(), scripting(False):  # an ignored function runs as Python
         result = f(*args, **kwargs)
     outs, out_spec = P.flatten(result)
     if any(not isinstance(t, Tensor) for t in outs):
         raise RuntimeError(f"{getattr(f, '__qualname__', f)} (torch.jit.ignore) must return "
                            "tensors, or containers of tensors and constants")
-    key = f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', 'fn')}#{next(_KEYS)}"
-    _PYFNS[key] = (f, spec, out_spec)
-    typs = [TensorType(t._dtype, tuple(tr.new_symbol(d, "u") if d > 1 else d
+    key = _key(f, spec, out_spec)
+    typs = [TensorType(t._dtype, tuple(tr._data_symbol(d) if d > 1 else d
                                        for d in t._data.shape), str(t.device)) for t in outs]
     node = tr.graph.create(PYTHON_CALL, ins, {"fn": key}, typs, source=source_line(),
                            scope=tr.scope[-1] if tr.scope else "")
@@ -125,6 +143,18 @@ def python_call(tr, f, args, kwargs):
     return P.unflatten(out_spec, bound)
 
 
+def _key(f, spec, out_spec) -> str:
+    """The PythonCall key of ``f`` called with this structure (the same for every trace of
+    the same call, so re-traced graphs compare equal)."""
+    entry = (f, spec, out_spec)
+    for k, e in _PYFNS.items():
+        if e[0] is f and e[1:] == entry[1:]:
+            return k
+    key = f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', 'fn')}#{next(_KEYS)}"
+    _PYFNS[key] = entry
+    return key
+
+
 def _run_python_call(*args, fn):
     entry = _PYFNS.get(fn)
     if entry is None:
@@ -132,7 +162,8 @@ def _run_python_call(*args, fn):
                            "(torch.jit.ignore), which is not defined in this process")
     f, spec, out_spec = entry
     a, k = P.unflatten(spec, args)
-    leaves, got = P.flatten(f(*a, **k))
+    with scripting(False):
+        leaves, got = P.flatten(f(*a, **k))
     if got != out_spec:
         raise RuntimeError(f"{fn.split('#')[0]} (torch.jit.ignore) returned "
                            f"{P.spec_str(got)}, but {P.spec_str(out_spec)} when scripted")
@@ -145,6 +176,6 @@ def python_functions(graph) -> list:
             if n.kind == PYTHON_CALL]
 
 
-# the interpreter runs structural kinds from prim.IMPLS; the verifier reads prim.RULES
-prim.IMPLS.setdefault(PYTHON_CALL, _run_python_call)
-prim.RULES.setdefault(PYTHON_CALL, lambda node, ts: [o.type for o in node.outputs])
+# the interpreter runs structural kinds from prim.IMPLS (whose PythonCall stub only raises:
+# the Python functions live here)
+prim.IMPLS[PYTHON_CALL] = _run_python_call

@@ -6,6 +6,9 @@ keep in the graph is a guard, and a call that fails a guard (or a size the graph
 records another variant instead of failing, so scripted code always behaves like Python."""
 from __future__ import annotations
 
+import contextlib
+import io
+import sys
 import warnings
 
 from ...eager.tensor import Tensor
@@ -14,7 +17,10 @@ from .._module import _Compiled, run_trace
 from .._record import record
 from .._tracer import TracerWarning
 from ._calls import PATHS
-from ._context import SCRIPTING
+from ..frontend import NotSupportedError
+from ._context import SCRIPTING, replay
+from ._effects import pin_strings
+from ._numbers import NUMBERS, restore_outputs
 
 __all__ = ["Variants", "compile_trace", "MAX_VARIANTS"]
 
@@ -27,6 +33,16 @@ _RETRY = ("guard failed at", "the inputs' sizes disagree", "must have size",
 def _retryable(e: Exception) -> bool:
     s = str(e)
     return any(m in s for m in _RETRY) or (s.startswith("input %") and " dim " in s)
+
+
+def _buffered(comp) -> bool:
+    """Whether ``comp`` prints (Print / PythonCall nodes) and may fail a guard after printing:
+    its output is then held until the call succeeds, so a retried call prints once."""
+    b = getattr(comp, "_gt_buffered", None)
+    if b is None:
+        kinds = {n.kind for n in comp.trace.graph.walk()}
+        b = comp._gt_buffered = bool(kinds & {"Print", "PythonCall"}) and "Guard" in kinds
+    return b
 
 
 def _signature(flat):
@@ -53,7 +69,12 @@ class Variants:
             except RuntimeError:
                 continue
             try:
-                return True, run_trace(comp, norm, state_of(comp))
+                if not _buffered(comp):
+                    return True, run_trace(comp, norm, state_of(comp))
+                with contextlib.redirect_stdout(io.StringIO()) as buf:
+                    out = run_trace(comp, norm, state_of(comp))
+                sys.stdout.write(buf.getvalue())
+                return True, out
             except RuntimeError as e:
                 if not _retryable(e):
                     raise
@@ -73,11 +94,55 @@ def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None) -> _Co
     """Record scripted ``fn`` on ``args``; returns the compiled graph."""
     SCRIPTING[0] += 1
     PATHS.append(paths or {})
+    NUMBERS.append(set())
+    saved = _snapshot(args, kwargs, module)
+
+    def run(*a, **k):
+        # a returned f-string of traced values: guard what it shows
+        return pin_strings(fn(*a, **k))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TracerWarning)
-            trace, _ = record(fn, args, kwargs, module, strict=False, sig_fn=sig_fn)
+            trace, _ = record(run, args, kwargs, module, strict=False, sig_fn=sig_fn or fn)
+        restore_outputs(trace.graph, trace.n_out, NUMBERS[-1])
+    except Exception as e:
+        _restore(saved)
+        saved = ()
+        if sig_fn is None or isinstance(e, NotSupportedError):
+            raise
+        # the code raises: run it as Python so the error (and what it printed or changed
+        # before raising) is exactly Python's
+        with replay():
+            sig_fn(*args, **kwargs)
+        raise
     finally:
+        _restore(saved)
+        NUMBERS.pop()
         PATHS.pop()
         SCRIPTING[0] -= 1
     return _Compiled(trace)
+
+
+def _snapshot(args, kwargs, module):
+    """Copies of the data of every argument tensor and module parameter/buffer: recording
+    runs the code once, and its in-place updates (``x += 1``, BatchNorm's running stats) must
+    happen only once, when the compiled graph then runs on the call's arguments."""
+    tensors = [t for t in P.flatten((args, kwargs))[0] if isinstance(t, Tensor)]
+    if module is not None:
+        tensors += [t for _, t in module.named_parameters()]
+        tensors += [t for _, t in module.named_buffers()]
+    seen, out = set(), []
+    for t in tensors:
+        if id(t) not in seen:
+            seen.add(id(t))
+            out.append((t, t._data, t._data.copy(), t._vc[0]))
+    return out
+
+
+def _restore(saved):
+    for t, arr, copy, vc in saved:
+        if t._data is arr and arr.shape == copy.shape:
+            arr[...] = copy  # in place: views of the same memory see it too
+        else:
+            t._data = copy
+        t._vc[0] = vc

@@ -19,9 +19,9 @@ from ...ir import symbolic as S
 from .. import _tracer as TR
 
 __all__ = ["tracer", "staged", "replay", "replaying", "Undo", "in_block", "fresh", "SCRIPTING",
-           "no_python_scalars", "StagingAbort"]
+           "no_python_scalars", "StagingAbort", "scripting"]
 
-SCRIPTING = [0]  # > 0 while torch.jit.script records a graph (is_scripting() is True)
+from .._api import SCRIPTING  # noqa: E402  (> 0 while scripting: is_scripting() is True)
 
 
 class StagingAbort(Exception):
@@ -119,6 +119,17 @@ def fresh(tr, t: Tensor, value=None) -> Tensor:
     if value is not None:
         tr.bind(out, value)
     return out
+
+
+@contextlib.contextmanager
+def scripting(on=True):
+    """Code run inside is scripted code (``on``), or Python called back from it (not)."""
+    saved = SCRIPTING[0]
+    SCRIPTING[0] = saved + 1 if on else 0
+    try:
+        yield
+    finally:
+        SCRIPTING[0] = saved
 
 
 def replaying() -> bool:

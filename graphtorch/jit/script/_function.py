@@ -7,7 +7,7 @@ from .._module import ScriptFunction, run_trace
 from .._record import normalize_args
 from ._calls import python_functions
 from ._compiled import Variants, compile_trace
-from ._context import replaying, tracer
+from ._context import replaying, scripting, tracer
 from ._types import check_call, signature_types
 
 __all__ = ["ScriptedFunction", "not_compiled", "check_saveable"]
@@ -22,15 +22,20 @@ def not_compiled(what):
 
 
 def check_saveable(graphs, what):
-    """Raise if a graph calls back into Python (``torch.jit.ignore``)."""
+    """Raise (as torch.jit.save does) if a graph calls back into Python
+    (``@torch.jit.ignore``): a saved graph is loaded without the Python code."""
     for g in graphs:
         calls = python_functions(g)
+        for sub in (getattr(g, "functions", None) or {}).values():
+            calls += python_functions(sub)
         if calls:
             name, line = calls[0]
+            short = name.rsplit(".", 1)[-1]
             raise RuntimeError(
-                f"Could not export {what}: its graph calls the Python function '{name}' "
-                f"(marked @torch.jit.ignore) at {line or '<unknown>'}. A saved graph cannot "
-                "call Python: remove the call or use @torch.jit.unused")
+                f"Could not export Python function call '{short}'. Remove calls to Python "
+                f"functions before export (saving {what}: '{name}' is marked "
+                f"@torch.jit.ignore and called at {line or '<unknown>'}); use "
+                "@torch.jit.unused instead if the call is never taken")
 
 
 class ScriptedFunction(ScriptFunction):
@@ -59,7 +64,8 @@ class ScriptedFunction(ScriptFunction):
         if replaying():  # eager replay of a staged block: plain Python
             return self._fn(*args, **kwargs)
         if tracer() is not None:  # called while tracing or scripting: record inline
-            return self._conv(*args, **kwargs)
+            with scripting():
+                return self._conv(*args, **kwargs)
         if self._types:
             try:
                 bound = self._sig.bind(*args, **kwargs)

@@ -17,13 +17,16 @@ from ._calls import call  # noqa: F401  (used by converted code)
 from ...ir.types import TensorType
 from .._tracer import source_line
 from ._context import replay, staged, tracer
+from ._effects import fstring  # noqa: F401
 from ._iterate import for_stmt, iterate  # noqa: F401
+from ._numbers import mark as mark_number
 from ._stage_if import stage_if
 from ._stage_loop import COUNTERS, Plan, stage_loop
 from ._state import Undefined, alias, undefined  # noqa: F401
 
 __all__ = ["if_stmt", "if_exp", "while_stmt", "for_stmt", "iterate", "keep_going", "not_",
-           "and_", "or_", "call", "getitem", "setitem", "augitem", "slice", "undefined", "fmt", "truth"]
+           "and_", "or_", "call", "getitem", "setitem", "augitem", "slice", "undefined", "fmt",
+           "truth", "fstring", "mul"]
 
 slice = builtins.slice
 _DEPTH = [0]
@@ -49,7 +52,9 @@ def keep_going(*flags):
 
 def not_(x):
     if staged(x):
-        return _as_bool(x).logical_not()
+        out = _as_bool(x).logical_not()
+        mark_number(tracer().lookup(out))  # ``not t`` is a Python bool
+        return out
     return not x
 
 
@@ -182,16 +187,29 @@ def _index_dim(x, idx):
 
 
 def getitem(x, idx):
-    """``x[idx]``; a tensor indexed by a loop counter reads with index_select."""
+    """``x[idx]``; a tensor indexed by loop counters reads with select / index_select."""
     if isinstance(x, Tensor) and tracer() is not None:
-        hit = _index_dim(x, idx)
-        if hit is not None:
-            d, i = hit
-            e = COUNTERS.get(id(i))
-            if e is not None and e[0] is i:
-                return _select_at(x, d, i, e[1])
-            return x.index_select(d, i.reshape(1)).squeeze(d)
+        items = idx if type(idx) is tuple else (idx,)
+        if any(_loop_index(e) for e in items) and all(
+                _loop_index(e) or type(e) is int or
+                (type(e) is builtins.slice and e == builtins.slice(None)) for e in items):
+            out, d = x, 0
+            for e in items:  # x[i, j]: one select per counter, full slices keep their dim
+                if _loop_index(e):
+                    out = _select_counter(out, d, e)
+                elif type(e) is int:
+                    out = out.select(d, e)
+                else:
+                    d += 1
+            return out
     return x[idx]
+
+
+def _select_counter(x, d, i):
+    e = COUNTERS.get(id(i))
+    if e is not None and e[0] is i:
+        return _select_at(x, d, i, e[1])
+    return x.index_select(d, i.reshape(1)).squeeze(d)
 
 
 def _select_at(x, d, i, iteration):
@@ -235,6 +253,16 @@ _AUG = {"Add": operator.iadd, "Sub": operator.isub, "Mult": operator.imul,
 def augitem(x, idx, op, v):
     """``x[idx] <op>= v``."""
     setitem(x, idx, _AUG[op](getitem(x, idx), v))
+
+
+def mul(a, b):
+    """``a * b``; repeating a sequence a symbolic number of times reads the size (a guard:
+    Python's sequence repeat takes the int without asking)."""
+    if type(a) is S.SymInt and isinstance(b, (list, tuple, str)):
+        a = int(a)
+    elif type(b) is S.SymInt and isinstance(a, (list, tuple, str)):
+        b = int(b)
+    return a * b
 
 
 def truth(fn, x):

@@ -11,7 +11,7 @@ from .._module import ScriptModule, TracedModule, run_trace
 from .._record import normalize_args
 from ._calls import call
 from ._compiled import Variants, compile_trace
-from ._context import replaying, tracer
+from ._context import replaying, scripting, tracer
 from ._convert import convert, is_user_function
 from ._function import check_saveable, not_compiled
 
@@ -59,8 +59,9 @@ class ScriptedModule(ScriptModule):
         if replaying():
             return fn(*args, **kwargs)
         if tracer() is not None:  # inside another trace or script: record inline
-            return call(orig, *args, **kwargs) if method == "forward" else \
-                call(fn, *args, **kwargs)
+            with scripting():
+                return call(orig, *args, **kwargs) if method == "forward" else \
+                    call(fn, *args, **kwargs)
         norm = normalize_args(fn, args, kwargs, RuntimeError)
         key = (method, self._modes())
         variants = self._variants.setdefault(key, Variants())

@@ -16,6 +16,7 @@ from .. import _pytree as P
 from .._tracer import source_line
 from ._context import debug, StagingAbort, Undo, in_block, replay
 from ._jumps import RETV
+from ._numbers import mark as mark_number
 from ._state import (Undefined, alias, copy_state, describe, flat_state, is_number,
                      merge_type, number_dtype, number_tensor, output)
 
@@ -111,15 +112,18 @@ def _merge(tr, j, name, runs, init_vals, taken, outs, rets):
             dt = (a if isinstance(a, Tensor) else b)._dtype
         elif type(a) is type(b):
             dt = number_dtype(a)
-        else:
-            dt = number_dtype(0.0 if float in (type(a), type(b)) else 0)
+        else:  # int on one path, float on the other: Python's type depends on the data
+            raise StagingAbort(f"'{name}' is {describe(a)} in one branch and {describe(b)} "
+                               "in the other")
         for k, (blk, x, vals) in enumerate(((b0, a, v0), (b1, b, v1))):
             if isinstance(x, Tensor):
                 rets[k].append(vals[j][0])
                 continue
             arr = np.array(x, dtype=dt.np)
-            rets[k].append(tr.graph.create("Constant", [], {"value": arr},
-                                           [TensorType(dt, ())], block=blk).outputs[0])
+            c = tr.graph.create("Constant", [], {"value": arr}, [TensorType(dt, ())],
+                                block=blk).outputs[0]
+            mark_number(c)  # a Python number: the If output is one if the other side is too
+            rets[k].append(c)
         outs.append((j, "number", TensorType(dt, ())))
         return
     if isinstance(a, Undefined) or isinstance(b, Undefined):
@@ -168,6 +172,11 @@ def _bind(tr, node, init, final, outs, names):
                 obj = alias(obj)
             output(tr, node, typ, obj)
             final[j] = obj
+        elif is_number(final[j]):
+            # the replay ran Python where the recording had a tensor (a flag that nested
+            # staged code made data): the graph carries it as the tensor
+            final[j] = number_tensor(final[j], t.dtype)
+            output(tr, node, t, final[j])
         else:
             leaves, spec = flat.get(j) or P.flatten(final[j])
             leaves = list(leaves)

@@ -7,10 +7,14 @@ the iteration Value).  After the body, the state must have the same structure; w
 number changed it is *promoted* to a tensor and the body is recorded again, and when a carried
 tensor changed size its sizes are generalized to fresh symbols (bound every iteration) and
 the body is recorded again.  Then the whole loop is replayed eagerly and its final values are
-bound to the Loop outputs.  A body that cannot be a block (a tensor converted to a Python
-value, a list that grows, a type that changes) makes ``stage_loop`` return False: the caller
-unrolls the loop in Python instead."""
+bound to the Loop outputs.  A list the body appends one tensor to per iteration becomes a
+scan output (``_scan``; found like a promotion: the body is recorded again).  A body that
+cannot be a block (a tensor converted to a Python value, a list that is read and grows, a type
+that changes) makes ``stage_loop`` return False: the caller unrolls the loop in Python
+instead."""
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -22,6 +26,8 @@ from .. import _pytree as P
 from .._tracer import source_line
 from ._context import debug, StagingAbort, Undo, fresh, in_block, no_python_scalars, replay
 from ._jumps import RETV
+from ._numbers import NUMBERS, mark as mark_number, is_number as number_value
+from ._scan import ScanList, StackedList, empty_rows, is_scan_candidate
 from ._stage_if import cond_value
 from ._state import Undefined, alias, flat_state, is_number, number_tensor, output
 
@@ -53,10 +59,12 @@ def stage_loop(tr, plan: Plan, body, get, set_, names) -> bool:
     promote: dict = {}   # name -> dtype (None: from the Python value)
     general: dict = {}   # carried index -> generalized TensorType
     hints: dict = {}     # trace-time values of the symbols made for generalized sizes
+    scans: dict = {}     # name -> True: a list the body appends to (a scan output)
     for _ in range(_ATTEMPTS):
         undo = Undo(tr)
         try:
-            res = _record(tr, plan, body, get, set_, names, init, promote, general, hints)
+            res = _record(tr, plan, body, get, set_, names, init, promote, general, hints,
+                          scans)
             break
         except _Retry as e:
             debug(e)
@@ -70,11 +78,13 @@ def stage_loop(tr, plan: Plan, body, get, set_, names) -> bool:
             return False
     else:
         return False
-    node, carried, ptypes = res
+    node, carried, ptypes, scanned = res
+    prefixes = {j: list(init[j]) for j, _, _ in scanned}  # the replay appends to the lists
     set_(init)
     with replay():
         plan.replay()
-    set_(_bind(tr, node, carried, ptypes, init, tuple(get()), names, promote))
+    final = _bind(tr, node, carried, ptypes, init, tuple(get()), names, promote)
+    set_(_bind_scans(tr, node, scanned, prefixes, final))
     return True
 
 
@@ -103,9 +113,11 @@ def _scalar_value(tr, x):
     return tr.scalar(x)
 
 
-def _record(tr, plan, body, get, set_, names, init, promote, general, hints):
+def _record(tr, plan, body, get, set_, names, init, promote, general, hints, scans):
     g = tr.graph
     state = _start_state(init, names, promote)
+    lists = {j: ScanList(init[j]) for j, n in enumerate(names) if n in scans}
+    state = tuple(lists.get(j, v) for j, v in enumerate(state))
     flat = flat_state(state)
     carried = [(j, i) for j, (leaves, _) in enumerate(flat)
                for i, x in enumerate(leaves) if isinstance(x, Tensor)]
@@ -118,12 +130,17 @@ def _record(tr, plan, body, get, set_, names, init, promote, general, hints):
     ip = blk.add_param(INT)
     ptypes = [general.get(n, v.type) for n, v in enumerate(init_vals)]
     params = [blk.add_param(t) for t in ptypes]
-    with in_block(tr, blk), no_python_scalars(tr):
+    for (j, i), v, p in zip(carried, init_vals, params):
+        if is_number(init[j]) or (NUMBERS and number_value(v, NUMBERS[-1])):
+            mark_number(v)  # a promoted Python number (see _numbers)
+            mark_number(p)  # inside the body too (print); restore_outputs re-checks the Loop
+    with in_block(tr, blk), no_python_scalars(tr), _no_local_guards(tr, general):
         # the counter as a 0-dim tensor (removed again when the body does not use it)
         kv = g.create("full", [], {"size": [], "fill_value": ip, "dtype": D.int64,
                                    "device": None}, [TensorType(D.int64, ())]).outputs[0]
         k = number_tensor(0)
         tr.bind(k, kv)
+        mark_number(kv)  # the loop variable is a Python int
         COUNTERS[id(k)] = (k, ip)
         leaves = {j: list(flat[j][0]) for j in range(len(flat))}
         for n, ((j, i), p) in enumerate(zip(carried, params)):
@@ -132,26 +149,88 @@ def _record(tr, plan, body, get, set_, names, init, promote, general, hints):
                 src = g.create("_indexing_alias", [p], {}, [p.type]).outputs[0]
             leaves[j][i] = fresh(tr, leaves[j][i], src)
         # fresh tensors and rebuilt containers: the body must not touch the originals
-        set_(tuple(P.unflatten(flat[j][1], leaves[j]) for j in range(len(flat))))
-        if plan.item is not None:
-            body(plan.item(k))
-        else:
-            body()
-        c = plan.next_cond() if plan.next_cond is not None else True
+        set_(tuple(lists[j] if j in lists else P.unflatten(flat[j][1], leaves[j])
+                   for j in range(len(flat))))
+        for sl in lists.values():
+            sl.active = True
+        try:
+            if plan.item is not None:
+                body(plan.item(k))
+            else:
+                body()
+            c = plan.next_cond() if plan.next_cond is not None else True
+        finally:
+            for sl in lists.values():
+                sl.active = False
         final = tuple(get())
         new_vals = _check(tr, flat, final, carried, ptypes, names, init, promote, general,
-                          hints)
+                          hints, scans)
+        scanned = _scan_values(tr, lists, final, names)
         cv = _scalar_value(tr, c)
-        blk.returns = [cv] + new_vals
+        blk.returns = [cv] + new_vals + [v for _, v, _ in scanned]
+    if scanned:
+        node.attrs["n_scan"] = len(scanned)
     COUNTERS.pop(id(k), None)
-    if not any(kv in list(n.operands()) for n in blk.walk()) and kv not in blk.returns:
+    if not _uses(blk, kv):
         blk.nodes.remove(kv.node)
-    return node, carried, ptypes
+    return node, carried, ptypes, scanned
 
 
-def _check(tr, flat, final, carried, ptypes, names, init, promote, general, hints):
+@contextlib.contextmanager
+def _no_local_guards(tr, general):
+    """A size decision on a symbol that changes between iterations (a generalized carried
+    size, a size first made in the body) would be checked at every iteration but hold only
+    for the recorded one: it aborts the staging (the loop unrolls, with ordinary guards)."""
+    start = tr._nsym
+    names = {S.bare_symbol(d) for t in general.values() for d in t.shape} - {None}
+    saved = S.GUARD_HOOK[0]
+
+    def local(e):
+        for name in S.free_symbols(S.expr_of(e)) if type(e) is S.Expr else ():
+            digits = name.lstrip("su")
+            if name in names or (digits.isdigit() and int(digits) >= start):
+                return True
+        return False
+
+    def hook(kind, lhs, rhs):
+        if saved is not None and not tr.in_meta and tr.meta_scale == 1 and \
+                (local(tr.subst(lhs)) or local(tr.subst(rhs))):
+            raise StagingAbort("a size that changes between iterations decides something "
+                               "inside the loop")
+        if saved is not None:
+            saved(kind, lhs, rhs)
+    S.GUARD_HOOK[0] = hook
+    try:
+        yield
+    finally:
+        S.GUARD_HOOK[0] = saved
+
+
+def _uses(blk, v) -> bool:
+    """Whether a node of ``blk`` (or of a block nested in it) reads ``v`` or returns it."""
+    if v in blk.returns:
+        return True
+    for n in blk.nodes:
+        if v in list(n.operands()) or any(_uses(b, v) for b in n.blocks):
+            return True
+    return False
+
+
+def _scan_values(tr, lists, final, names):
+    """(state index, Value, trace-time item) of each list the body appended one tensor to."""
+    out = []
+    for j, sl in sorted(lists.items()):
+        if final[j] is not sl or len(sl.items) != 1 or not isinstance(sl.items[0], Tensor):
+            raise StagingAbort(f"'{names[j]}' is not appended exactly one tensor per iteration")
+        out.append((j, tr.value_of(sl.items[0]), sl.items[0]))
+    return out
+
+
+def _check(tr, flat, final, carried, ptypes, names, init, promote, general, hints, scans):
     """The Values the body hands back; raises _Retry (promote / generalize) or StagingAbort."""
-    new_flat = flat_state(final)
+    # body-local names are not flattened: a StackedList there must not be materialized
+    new_flat = [([], None) if isinstance(init[j], Undefined) else P.flatten(v)
+                for j, v in enumerate(final)]
     for j, name in enumerate(names):
         if isinstance(init[j], Undefined):
             continue  # a body-local name (the loop variable, temporaries)
@@ -164,6 +243,9 @@ def _check(tr, flat, final, carried, ptypes, names, init, promote, general, hint
                     is_number(v1) or isinstance(v1, Tensor) and v1.ndim == 0):
                 promote[name] = v1._dtype if isinstance(v1, Tensor) else None
                 raise _Retry(f"{name}: promoted")
+            if name not in scans and is_scan_candidate(v0, v1):
+                scans[name] = True
+                raise _Retry(f"{name}: scan output")
             raise StagingAbort(f"loop variable '{name}' changes from {P.spec_str(flat[j][1])} "
                                f"to {P.spec_str(new_flat[j][1])}")
     vals, retry = [], False
@@ -244,3 +326,27 @@ def _generalized(d, tr) -> bool:
     from ...ir import symbolic as S
     name = S.bare_symbol(d)
     return name is not None and name.startswith("u")
+
+
+def _bind_scans(tr, node, scanned, prefixes, final):
+    """Bind each scanned list's stacked eager items to the Loop's scan outputs; the list
+    variables become StackedLists."""
+    from ...ir import prim
+    from ... import stack
+    if not scanned:
+        return final
+    final = list(final)
+    lead = prim.loop_trip_dim(node)
+    for j, v, item in scanned:
+        prefix = prefixes[j]
+        rows = list(final[j])[len(prefix):]
+        t = v.type
+        with replay():
+            whole = stack(rows, 0) if rows else empty_rows(item._data.shape, item._dtype)
+        n = len(rows) if lead is None else lead
+        if lead is None:
+            n = tr._data_symbol(len(rows))  # a while loop: the count is known when it runs
+        shape = None if t.shape is None else (n,) + tuple(t.shape)
+        out = output(tr, node, TensorType(t.dtype, shape, t.device), whole)
+        final[j] = StackedList(prefix, rows, whole, out)
+    return tuple(final)

@@ -83,8 +83,8 @@ def copy_state(tr, values):
             return fresh(tr, v)
         if isinstance(v, tuple) and hasattr(v, "_fields"):
             return type(v)(*[cp(x) for x in v])
-        if isinstance(v, (tuple, list)):
-            return type(v)(cp(x) for x in v)
+        if isinstance(v, (tuple, list)):  # (a StackedList becomes a plain list of its rows)
+            return (tuple if isinstance(v, tuple) else list)(cp(x) for x in v)
         if isinstance(v, dict):
             return {k: cp(x) for k, x in v.items()}
         return v

@@ -218,6 +218,12 @@ class Transformer:
                 and len(e.args) == 1 and not e.keywords and \
                 not isinstance(e.args[0], ast.Starred):
             return _call(_rt("truth"), [e.func, self.expr(e.args[0], scope)], e)
+        if isinstance(e, ast.BoolOp):  # ``bool(a) and i < n``: each operand is a condition
+            vals = [self.test(v, scope) for v in e.values]
+            fn = "and_" if isinstance(e.op, ast.And) else "or_"
+            return _call(_rt(fn), [vals[0]] + [_lambda(v) for v in vals[1:]], e)
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+            return _call(_rt("not_"), [self.test(e.operand, scope)], e)
         return self.expr(e, scope)
 
     def _index(self, sl, scope):
@@ -252,6 +258,12 @@ class _Exprs(ast.NodeTransformer):
             return _call(_rt("not_"), [node.operand], node)
         return node
 
+    def visit_BinOp(self, node):
+        node = self.generic_visit(node)
+        if isinstance(node.op, ast.Mult):  # ``[0] * n``: a symbolic n must be guarded
+            return _call(_rt("mul"), [node.left, node.right], node)
+        return node
+
     def visit_IfExp(self, node):
         test, body, orelse = self.visit(node.test), self.visit(node.body), self.visit(node.orelse)
         return _call(_rt("if_exp"), [test, _lambda(body), _lambda(orelse)], node)
@@ -281,6 +293,25 @@ class _Exprs(ast.NodeTransformer):
         if cls and a.startswith("__") and not a.endswith("__"):
             node.attr = f"_{cls.lstrip('_')}{a}"  # private name mangling of the class body
         return node
+
+    def visit_JoinedStr(self, node):
+        """An f-string: ``_gt_rt.fstring(layout, *values)`` keeps traced values formattable
+        when the graph runs (see ``_effects``)."""
+        layout, vals = [], []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                layout.append(ast.Constant(value=part.value))
+                continue
+            spec = part.format_spec
+            if spec is not None and not (isinstance(spec, ast.JoinedStr) and all(
+                    isinstance(p, ast.Constant) for p in spec.values)):
+                return self.generic_visit(node)  # a computed format spec: Python formatting
+            text = "" if spec is None else "".join(p.value for p in spec.values)
+            conv = {115: "s", 114: "r", 97: "a"}.get(part.conversion)
+            layout.append(ast.Tuple(elts=[ast.Constant(value=conv), ast.Constant(value=text)],
+                                    ctx=ast.Load()))
+            vals.append(self.visit(part.value))
+        return _call(_rt("fstring"), [ast.Tuple(elts=layout, ctx=ast.Load())] + vals, node)
 
     def visit_FormattedValue(self, node):
         node.value = _call(_rt("fmt"), [self.visit(node.value)], node.value)
