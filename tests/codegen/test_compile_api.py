@@ -217,3 +217,16 @@ def test_compiled_graphs_and_dump_switch(tmp_path, monkeypatch):
     assert texts["ll"] == cg.llvm_ir and "define" in texts["opt.ll"] and texts["s"].strip()
     with pytest.raises(TypeError, match="torch.compile"):
         torch.compiler.compiled_graphs(m)
+
+
+def test_scripted_print_runs_on_the_interpreter_every_call(capsys):
+    from tests.codegen._scripted_for_compile import noisy_double
+    c = torch.compile(noisy_double)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with torch.no_grad():
+            for n in (2, 3):
+                _close(c(torch.ones(n)), torch.ones(n) * 2)
+    assert capsys.readouterr().out.count("step") == 2  # once per call, not at capture
+    assert any("runs Python code" in str(w.message) for w in caught)
+    assert torch.compiler.compiled_graphs(c) == []

@@ -2,7 +2,8 @@
 kernel calls of their blocks.
 
 Loop-carried tensors live in state buffers: each iteration materialises the next values into
-temporaries first (they may read the current state), then copies them over the state.  Scan
+temporaries first (they may read the current state; a next value already in its own buffer
+needs none), then copies them over the state.  Scan
 outputs (``n_scan``) are written row by row into a buffer whose leading dim is the trip count.
 Run-time scalars (the loop counter, carried ints, branch conditions) are words in ``slots``:
 kernels read them in their prologue, the entry re-reads them where they change."""
@@ -123,8 +124,12 @@ def _loop(lw, node, ins):
     rets = [lw.handle(v) for v in blk.returns]
     nxt, scan_vals = rets[1:1 + len(states)], rets[1 + len(states):]
     temps = []
+    state_mem = {(st.kind, st.index) for st in states if isinstance(st, Buf)}
     for st, h in zip(states, nxt):
-        if isinstance(st, Buf) and (not isinstance(h, Buf) or h is not st):
+        # a next value in memory other than a state's needs no temporary: nothing writes it
+        # before it is copied over its state (a lazy one may read the states: materialise)
+        if isinstance(st, Buf) and (not isinstance(h, Buf) or (h.kind, h.index) in state_mem) \
+                and h is not st:
             tmp = lw.new_buf(st.shape, st.dt, name="loop_next")
             lw.emit_copy(tmp, h)
             temps.append(tmp)

@@ -105,6 +105,8 @@ def _bind_externals():
     caps = cython_blas.__pyx_capi__
     for name in ("sgemm", "dgemm"):
         llvm.add_symbol(f"gt_blas_{name}", _capsule_address(caps[name]))
+    from . import threads
+    threads.bind_symbols(llvm.add_symbol)
     libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
     for name in _LIBM:
         for suffix in ("", "f"):

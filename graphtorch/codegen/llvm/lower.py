@@ -19,10 +19,10 @@ from llvmlite import ir
 from ...ir import symbolic as S
 from ...ops.dtypes import from_numpy_dtype
 from ...ir.types import DTYPE_SHORT, TensorType
-from . import engine
+from . import engine, threads
 from .fnctx import I32, I64, ITEMSIZE, NATIVE_DTYPES, FnCtx, numel
 from .scalar import cast
-from .tensors import Buf, Lazy, Scalar, TensorH, cost, deps_of
+from .tensors import EPILOGUE, Buf, Lazy, Scalar, TensorH, cost, deps_of
 
 __all__ = ["Lowering", "LoweringError", "RULES", "rule"]
 
@@ -111,9 +111,22 @@ class Lowering:
         from . import control  # If / Loop / Guard / containers
         fn = control.STRUCTURAL.get(node.kind) or RULES.get(node.kind)
         if fn is None:
+            from ...ops import registry as R
             from .rules_host import host_rule
+            if not R.has(node.kind):  # PythonCall / Print from jit.script: Python, not a kernel
+                raise LoweringError(f"llvm backend: cannot lower {node.where()}: {node.kind} "
+                                    "runs Python code")
             fn = host_rule
         ins = [self.handle(v) for v in node.inputs]
+        if any(getattr(h, "pending", False) for h in ins):
+            # a convolution waiting for its consumer: fused into its epilogue, or emitted now
+            from .rules_conv import lower_consumer
+            outs = lower_consumer(self, node, ins)
+            if outs is not None:
+                for v, h in zip(node.outputs, outs):
+                    self.bind(v, h)
+                return
+            ins = [self.handle(v) for v in node.inputs]
         try:
             outs = fn(self, node, ins)
         except LoweringError:
@@ -134,7 +147,8 @@ class Lowering:
             if dest is not None and h is not dest:
                 self.emit_copy(dest, h)
                 h = dest
-            elif isinstance(h, Lazy) and cost(h) > 0 and self.uses.get(v, 0) > 1:
+            elif isinstance(h, Lazy) and cost(h) > 0 and self.uses.get(v, 0) > 1 \
+                    and EPILOGUE not in (h.deps or ()):
                 h = self.realize(h, name=v.name)
         self.env[v] = h
 
@@ -218,8 +232,12 @@ class Lowering:
             dest.store_flat(fc, dest.offset(fc, idx), cast(fc.b, v, src.dt, dest.dt))
         self.emit_kernel(dest.shape, body, reads=[src], writes=[dest])
 
-    def emit_kernel(self, shape, body, reads=(), writes=(), name="k"):
-        """A kernel looping over ``shape`` calling ``body(fc, idx)``; called from the entry."""
+    def emit_kernel(self, shape, body, reads=(), writes=(), name="k", parallel=True):
+        """A kernel looping over ``shape`` calling ``body(fc, idx)``; called from the entry.
+
+        ``body`` must write only at ``idx`` (so the outer range can be split across threads);
+        ``parallel=False`` keeps it on one thread.  A kernel writing a graph input (an alias
+        of memory it may also read elsewhere) always stays on one thread."""
         self.step += 1
         for h in list(reads) + list(writes):
             self.touch(h)
@@ -236,7 +254,14 @@ class Lowering:
         fc.finish()
         e = self.entry
         n0 = e.size(shape[0]) if shape else ir.Constant(I64, 1)
-        e.b.call(fc.fn, [e.bufs, e.slots, ir.Constant(I64, 0), n0])
+        safe = parallel and len(shape) > 0 and not any(
+            isinstance(h, Buf) and h.kind == "buf" and h.index < self.n_in for h in writes)
+        if safe:
+            total = numel(shape)
+            work = total if isinstance(total, int) else e.size(total)
+            threads.parallel_call(e, fc.fn, ir.Constant(I64, 0), n0, work)
+        else:
+            e.b.call(fc.fn, [e.bufs, e.slots, ir.Constant(I64, 0), n0])
         return fc
 
     def emit_in_entry(self, emit, uses=()):

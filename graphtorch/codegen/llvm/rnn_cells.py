@@ -17,6 +17,8 @@ ZERO = ir.Constant(I64, 0)
 
 
 def _sig(b, dt, v):
+    if dt == "f32" and X.vec_f32("sigmoid"):
+        return X.vec_f32("sigmoid")(b, v)
     one = X.fconst(dt, 1.0)
     return b.fdiv(one, b.fadd(one, X.libm(b, "exp", dt, b.fneg(v))))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from ...ir import symbolic as S
+from . import gemm_small
 from . import scalar as X
 from .fnctx import F32, F64, I8, I32, I64, PTR, const, numel
 from .lower import dt_of, rule
@@ -39,6 +40,13 @@ def gemm_call(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
     """Emit one BLAS call computing row-major C[m, n] (+)= op(A)[m, k] @ op(B)[k, n].
 
     ``ta``/``tb``: whether A/B are stored transposed (A as [k, m], B as [n, k])."""
+    args = (fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
+    # few rows: a generated kernel where it beats BLAS (gemm_small.py)
+    if not gemm_small.maybe_small(*args, blas=lambda: _blas_call(*args)):
+        _blas_call(*args)
+
+
+def _blas_call(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta):
     name, ft = _BLAS[dt]
     fn = _declare(fc.fn.module, name)
 
@@ -333,3 +341,5 @@ def _conv_group(lw, dest, wb, cols, g, ocg, kk, ncol, N, cin_rows, oc, beta, dt)
 
 
 __all__ = ["gemm_call", "batched_gemm", "im2col", "Buf"]
+
+from . import rules_conv  # noqa: E402,F401  (registers the per-image convolution rule)

@@ -1,5 +1,6 @@
 """Unary math for the pointwise table: LLVM intrinsics where they exist (vectorisable: sqrt,
-fabs, floor, ...) and the C library otherwise (exp, tanh, erf, ...).  Float-only functions
+fabs, floor, ...), inline float32 versions of exp, tanh, erf, log, ... (vecmath.py, through
+``scalar.libm``) and the C library otherwise.  Float-only functions
 raise NotImplementedError for other compute dtypes (the op's meta already promoted integer
 inputs to float where PyTorch does, so that only happens for odd dtypes)."""
 from __future__ import annotations
@@ -72,6 +73,8 @@ def _relu(b, dt, x):
 @pw("sigmoid")
 def _sigmoid(b, dt, x):
     _need_float(dt)
+    if dt == "f32" and X.vec_f32("sigmoid"):
+        return X.vec_f32("sigmoid")(b, x)
     one = X.fconst(dt, 1.0)
     return b.fdiv(one, b.fadd(one, X.libm(b, "exp", dt, b.fneg(x))))
 

@@ -16,6 +16,7 @@ from ...ir import symbolic as S
 from ...ir.errors import GuardError
 from ...ir.types import TensorType
 from .rules_host import _HOST_SIG, run_host_call
+from .threads import sync as _sync_threads
 
 __all__ = ["CompiledGraph"]
 
@@ -226,6 +227,7 @@ class CompiledGraph:
     def __call__(self, *arrays):
         if len(arrays) != len(self._inputs):
             raise TypeError(f"compiled graph takes {len(self._inputs)} inputs, got {len(arrays)}")
+        _sync_threads()  # torch.set_num_threads may have changed since the last call
         for a in arrays:  # kernels read row-major memory: copy strided views first
             if isinstance(a, np.ndarray) and not a.flags.c_contiguous:
                 arrays = tuple(np.ascontiguousarray(x) if isinstance(x, np.ndarray) else x

@@ -2,14 +2,19 @@
 
 Values are LLVM values of the register type of their dtype (``fnctx.LTYPE``: bool is ``i1``).
 Floating point uses no fast-math flags, so +, -, *, / and sqrt round exactly as numpy does;
-transcendental functions call the C library (``expf``, ``tanhf``, ...)."""
+transcendental functions call the C library (``tanhf``, ...) or, for the common float32 ones,
+the inline versions of vecmath.py."""
 from __future__ import annotations
+
+import os
 
 from llvmlite import ir
 
 from .fnctx import F32, F64, I1, LTYPE, const
+from .vecmath import F32_FUNCS as VEC_F32
 
 FLOATS = ("f32", "f64")
+_FORCE_LIBM = os.environ.get("GRAPHTORCH_LLVM_LIBM", "") == "1"  # for comparisons
 UNSIGNED = ("u8", "b8")
 
 
@@ -56,10 +61,21 @@ def intrinsic(b, name, dt, *args):
 
 
 def libm(b, name, dt, *args):
-    """Call the C library's ``name`` (``namef`` for float32)."""
+    """The C library's ``name`` (``namef`` for float32); float32 exp, expm1, log, log1p, tanh
+    and erf are inlined instead (vecmath: vectorisable, within a few ulp of the C library)
+    unless GRAPHTORCH_LLVM_LIBM=1."""
+    inline = vec_f32(name) if dt == "f32" else None
+    if inline is not None:
+        return inline(b, *args)
     t = LTYPE[dt]
     fn = declare(b.module, name + ("f" if dt == "f32" else ""), t, [t] * len(args))
     return b.call(fn, list(args))
+
+
+def vec_f32(name):
+    """The inline float32 version of ``name`` (exp, expm1, log, log1p, tanh, erf, sigmoid;
+    vecmath.py), or None: no such version, or GRAPHTORCH_LLVM_LIBM=1 asked for the C library."""
+    return None if _FORCE_LIBM else VEC_F32.get(name)
 
 
 def fconst(dt, x):
@@ -165,5 +181,5 @@ def remainder(b, dt, x, y):
     return b.select(b.icmp_signed("==", y, zero), zero, floormod(b, x, safe))
 
 
-__all__ = ["cast", "intrinsic", "libm", "compare", "fmax_nan", "fmin_nan", "floor_div",
+__all__ = ["cast", "intrinsic", "libm", "vec_f32", "compare", "fmax_nan", "fmin_nan", "floor_div",
            "remainder", "isnan", "F32", "F64", "I1", "const"]

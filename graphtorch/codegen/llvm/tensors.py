@@ -13,6 +13,12 @@ from llvmlite import ir
 from .fnctx import I8, I64, STORE_TYPE, strides
 
 
+# a pseudo arena slot in ``Lazy.deps``: the element function reads a convolution's per-image
+# tile, so it can only be evaluated inside that convolution's epilogue (never materialised
+# on its own)
+EPILOGUE = -1
+
+
 class TensorH:
     __slots__ = ("shape", "dt")
 

@@ -1,0 +1,370 @@
+"""A generated float32 GEMM for few rows (batch-1 linear layers, LSTM recurrent products,
+per-head attention, small convolutions): register-blocked vector code over the operands in
+their stored layout.
+
+OpenBLAS's ``sgemm`` packs both operands into its own layout before computing; with M up to
+a few dozen that packing (and the call's set-up) costs more than the product itself.  Two
+kernels:
+
+- "dot" form, B stored transposed ([N, K], a Linear weight, ``k.transpose``): each output is a
+  dot product of two contiguous rows; a 2 x 8 block of outputs keeps 16 vector accumulators
+  (the A rows are loaded once per 8 B rows), whose lane sums are folded together into one
+  vector of 8 results (``_hsums``: about 3 instructions per output instead of 9);
+- "axpy" form, B stored [K, N]: a 4 x (4 vectors) block of C accumulates ``A[m, k] * B[k, :]``
+  for every k, no horizontal sums; the last N % width columns use masked loads and stores.
+
+Both handle any M, N, K (tails by smaller blocks and a scalar loop), strides (leading
+dimensions) and ``beta`` 0 or 1 (accumulate into C, which holds a bias).  They are defined once
+per LLVM module and called from the entry function, which picks them where M is small for the
+K (``_DOT_TIERS`` / ``_AXPY_TIERS``; a run-time test when sizes are symbolic) and BLAS
+otherwise.  Sums are reassociated (vector lanes), so results differ from BLAS by rounding
+only.  GRAPHTORCH_LLVM_SMALL_GEMM=0 turns the kernel off (comparisons)."""
+from __future__ import annotations
+
+import functools
+import os
+
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+from . import engine
+from .fnctx import F32, I1, I64, PTR
+
+ENABLED = os.environ.get("GRAPHTORCH_LLVM_SMALL_GEMM", "1") != "0"
+SMALL_M = 16      # rows kept on the generated kernel when BLAS may use several threads
+_DOT_BLOCK = (2, 8)   # rows of A x rows of B per dot-form block
+_AXPY_BLOCK = (4, 4)  # rows of A x vectors of C columns per axpy-form block
+_ARGS = [PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I1]  # A B C M N K lda ldb ldc accumulate
+
+
+@functools.lru_cache(maxsize=None)
+def vector_width() -> int:
+    """float32 lanes of the host's widest vector registers (16 with AVX-512, else 8)."""
+    engine.target_machine()  # initialises LLVM's native target
+    feats = llvm.get_host_cpu_features().flatten()
+    return 16 if "+avx512f" in feats.split(",") else 8
+
+
+def _c64(v):
+    return ir.Constant(I64, v)
+
+
+def _fn(mod, name, args, ret=ir.VoidType()):
+    f = mod.globals.get(name)
+    if f is None:
+        f = ir.Function(mod, ir.FunctionType(ret, args), name)
+    return f
+
+
+def _intr(b, name, ret, args):
+    return b.call(_fn(b.module, name, [a.type for a in args], ret), args)
+
+
+def _vfma(b, x, y, z):
+    vt = z.type
+    sfx = f"v{vt.count}f32" if isinstance(vt, ir.VectorType) else "f32"
+    return _intr(b, f"llvm.fmuladd.{sfx}", vt, [x, y, z])
+
+
+def _counted(b, lo, hi, step, init, body, name="k"):
+    """``for i in range(lo, hi, step)`` carrying ``init`` values; ``body(i, vals)`` returns
+    the next values.  Returns the values after the loop."""
+    pre = b.block
+    head = b.append_basic_block(f"{name}.head")
+    loop = b.append_basic_block(f"{name}.body")
+    done = b.append_basic_block(f"{name}.done")
+    b.branch(head)
+    b.position_at_end(head)
+    i = b.phi(I64, name=name)
+    i.add_incoming(lo, pre)
+    phis = []
+    for v in init:
+        p = b.phi(v.type)
+        p.add_incoming(v, pre)
+        phis.append(p)
+    b.cbranch(b.icmp_signed("<", i, hi), loop, done)
+    b.position_at_end(loop)
+    nxt = body(i, list(phis))
+    end = b.block
+    i.add_incoming(b.add(i, _c64(step)), end)
+    for p, v in zip(phis, nxt):
+        p.add_incoming(v, end)
+    b.branch(head)
+    b.position_at_end(done)
+    return phis
+
+
+def _at(b, p, off):
+    return b.gep(p, [off], source_etype=F32)
+
+
+def _store_out(b, ptr, v, acc):
+    """*ptr = v (+ *ptr when accumulating; BLAS's beta = 1)."""
+    old = b.load(ptr, typ=v.type, align=4)
+    zero = ir.Constant(v.type, None)
+    b.store(b.fadd(v, b.select(acc, old, zero)), ptr, align=4)
+
+
+def _new_fn(mod, name, args):
+    f = ir.Function(mod, ir.FunctionType(ir.VoidType(), args), name)
+    f.linkage = "internal"
+    f.attributes.add("nounwind")
+    return f, ir.IRBuilder(f.append_basic_block("entry"))
+
+
+# ------------------------------------------------------------------ dot form: B is [N, K]
+def _dot_micro(mod, mb, nb, vw):
+    """C[mb, nb] (+)= A[mb, K] . B[nb, K]^T at the given base pointers."""
+    name = f"gt_sgemm_dot_{mb}x{nb}_v{vw}"
+    if name in mod.globals:
+        return mod.globals[name]
+    f, b = _new_fn(mod, name, [PTR, PTR, PTR, I64, I64, I64, I64, I1])
+    a, bm, cm, k_n, lda, ldb, ldc, acc = f.args
+    vt = ir.VectorType(F32, vw)
+    arow = [_at(b, a, b.mul(_c64(i), lda)) for i in range(mb)]
+    brow = [_at(b, bm, b.mul(_c64(j), ldb)) for j in range(nb)]
+    kv = b.and_(k_n, _c64(-vw))
+
+    def vbody(k, vals):
+        av = [b.load(_at(b, arow[i], k), typ=vt, align=4) for i in range(mb)]
+        out = list(vals)
+        for j in range(nb):
+            bv = b.load(_at(b, brow[j], k), typ=vt, align=4)
+            for i in range(mb):
+                out[i * nb + j] = _vfma(b, av[i], bv, out[i * nb + j])
+        return out
+    zero_v = ir.Constant(vt, None)
+    accs = _counted(b, _c64(0), kv, vw, [zero_v] * (mb * nb), vbody, "kv")
+
+    def sbody(k, vals):  # the last K % vw products, one by one
+        av = [b.load(_at(b, arow[i], k), typ=F32) for i in range(mb)]
+        out = list(vals)
+        for j in range(nb):
+            bv = b.load(_at(b, brow[j], k), typ=F32)
+            for i in range(mb):
+                out[i * nb + j] = _vfma(b, av[i], bv, out[i * nb + j])
+        return out
+    tails = _counted(b, kv, k_n, 1, [ir.Constant(F32, 0.0)] * (mb * nb), sbody, "ks")
+    ot = ir.VectorType(F32, nb)
+    for i in range(mb):
+        sums = _hsums(b, accs[i * nb:(i + 1) * nb], vw)
+        tail = ir.Constant(ot, None)
+        for j in range(nb):
+            tail = b.insert_element(tail, tails[i * nb + j], ir.Constant(ir.IntType(32), j))
+        _store_out(b, _at(b, cm, b.mul(_c64(i), ldc)), b.fadd(sums, tail), acc)
+    b.ret_void()
+    return f
+
+
+def _hsums(b, vecs, vw):
+    """The lane sums of ``vecs`` (a power-of-two count, at most ``vw``) as one vector, in
+    order: pairs of vectors are folded into one (half the lanes of each group added to the
+    other half) until one is left, then the lanes within each group are added."""
+    g = vw  # lanes per group; each vector holds vw // g groups
+    while len(vecs) > 1:
+        q = vw // g
+        lo = [j * g + t for j in range(q) for t in range(g // 2)]
+        lo = lo + [vw + i for i in lo]
+        hi = [i + g // 2 for i in lo]
+        vecs = [b.fadd(b.shuffle_vector(x, y, _mask(lo)), b.shuffle_vector(x, y, _mask(hi)))
+                for x, y in zip(vecs[0::2], vecs[1::2])]
+        g //= 2
+    v, n = vecs[0], vw // g
+    while g > 1:
+        lo = [j * g + t for j in range(n) for t in range(g // 2)]
+        hi = [i + g // 2 for i in lo]
+        v = b.fadd(b.shuffle_vector(v, v, _mask(lo)), b.shuffle_vector(v, v, _mask(hi)))
+        g //= 2
+    return v
+
+
+def _mask(idx):
+    return ir.Constant(ir.VectorType(ir.IntType(32), len(idx)), idx)
+
+
+def _dot_kernel(mod, vw):
+    name = f"gt_sgemm_small_dot_v{vw}"
+    if name in mod.globals:
+        return mod.globals[name]
+    f, b = _new_fn(mod, name, _ARGS)
+    a, bm, cm, m, n, k, lda, ldb, ldc, acc = f.args
+    mb, nb = _DOT_BLOCK
+    micro = {(r, s): _dot_micro(mod, r, s, vw) for r in (mb, 1) for s in (nb, 1)}
+
+    def call(rows, cols, m0, n0):
+        b.call(micro[(rows, cols)], [_at(b, a, b.mul(m0, lda)), _at(b, bm, b.mul(n0, ldb)),
+                                     _at(b, cm, b.add(b.mul(m0, ldc), n0)), k, lda, ldb, ldc,
+                                     acc])
+    _tiles(b, m, n, mb, nb, call)
+    b.ret_void()
+    return f
+
+
+def _tiles(b, m, n, mb, nb, call):
+    """Cover [0, m) x [0, n) by mb x nb blocks, then the row and column remainders."""
+    m_main = b.sub(m, b.srem(m, _c64(mb)))
+    n_main = b.sub(n, b.srem(n, _c64(nb)))
+
+    def rows(n0, cols):
+        _counted(b, _c64(0), m_main, mb, [], lambda m0, v: (call(mb, cols, m0, n0), [])[1],
+                 "m")
+        _counted(b, m_main, m, 1, [], lambda m0, v: (call(1, cols, m0, n0), [])[1], "mt")
+    _counted(b, _c64(0), n_main, nb, [], lambda n0, v: (rows(n0, nb), [])[1], "n")
+    _counted(b, n_main, n, 1, [], lambda n0, v: (rows(n0, 1), [])[1], "nt")
+
+
+# ------------------------------------------------------------------ axpy form: B is [K, N]
+def _axpy_micro(mod, mb, nv, vw, masked=False):
+    """C[mb, nv * vw] (+)= A[mb, K] @ B[K, nv * vw] at the given base pointers; ``masked``:
+    one vector of which only the first ``ncols`` (an extra argument) lanes exist."""
+    name = f"gt_sgemm_axpy_{mb}x{nv}_v{vw}{'_m' if masked else ''}"
+    if name in mod.globals:
+        return mod.globals[name]
+    f, b = _new_fn(mod, name, [PTR, PTR, PTR, I64, I64, I64, I64, I1, I64])
+    a, bm, cm, k_n, lda, ldb, ldc, acc, ncols = f.args
+    vt = ir.VectorType(F32, vw)
+    arow = [_at(b, a, b.mul(_c64(i), lda)) for i in range(mb)]
+    mask = ir.Constant(ir.VectorType(ir.IntType(32), vw), [0] * vw)
+    undef = ir.Constant(vt, ir.Undefined)
+    lanes = None
+    if masked:
+        it = ir.VectorType(I64, vw)
+        nsplat = b.shuffle_vector(b.insert_element(ir.Constant(it, ir.Undefined), ncols,
+                                                   ir.Constant(ir.IntType(32), 0)),
+                                  ir.Constant(it, ir.Undefined), mask)
+        lanes = b.icmp_signed("<", ir.Constant(it, list(range(vw))), nsplat)
+
+    def vload(ptr):
+        if lanes is None:
+            return b.load(ptr, typ=vt, align=4)
+        return b.call(_fn(mod, f"llvm.masked.load.v{vw}f32.p0", [PTR, ir.IntType(32), lanes.type,
+                                                                 vt], vt),
+                      [ptr, ir.Constant(ir.IntType(32), 4), lanes, ir.Constant(vt, None)])
+
+    def body(k, vals):
+        brow = _at(b, bm, b.mul(k, ldb))
+        bv = [vload(_at(b, brow, _c64(j * vw))) for j in range(nv)]
+        out = list(vals)
+        for i in range(mb):
+            s = b.load(_at(b, arow[i], k), typ=F32)
+            sv = b.shuffle_vector(b.insert_element(undef, s, ir.Constant(ir.IntType(32), 0)),
+                                  undef, mask)
+            for j in range(nv):
+                out[i * nv + j] = _vfma(b, sv, bv[j], out[i * nv + j])
+        return out
+    accs = _counted(b, _c64(0), k_n, 1, [ir.Constant(vt, None)] * (mb * nv), body, "k")
+    for i in range(mb):
+        for j in range(nv):
+            ptr = _at(b, cm, b.add(b.mul(_c64(i), ldc), _c64(j * vw)))
+            if lanes is None:
+                _store_out(b, ptr, accs[i * nv + j], acc)
+                continue
+            old = vload(ptr)
+            v = b.fadd(accs[i * nv + j], b.select(acc, old, ir.Constant(vt, None)))
+            b.call(_fn(mod, f"llvm.masked.store.v{vw}f32.p0",
+                       [vt, PTR, ir.IntType(32), lanes.type]),
+                   [v, ptr, ir.Constant(ir.IntType(32), 4), lanes])
+    b.ret_void()
+    return f
+
+
+def _axpy_kernel(mod, vw):
+    name = f"gt_sgemm_small_axpy_v{vw}"
+    if name in mod.globals:
+        return mod.globals[name]
+    f, b = _new_fn(mod, name, _ARGS)
+    a, bm, cm, m, n, k, lda, ldb, ldc, acc = f.args
+    mb, nv = _AXPY_BLOCK
+    micro = {(r, s): _axpy_micro(mod, r, s, vw) for r in (mb, 1) for s in (nv, 1)}
+    micro.update({(r, 0): _axpy_micro(mod, r, 1, vw, masked=True) for r in (mb, 1)})
+
+    def call(rows, cols, m0, n0):
+        b.call(micro[(rows, cols)], [_at(b, a, b.mul(m0, lda)), _at(b, bm, n0),
+                                     _at(b, cm, b.add(b.mul(m0, ldc), n0)), k, lda, ldb, ldc,
+                                     acc, b.sub(n, n0)])
+    # column panels of nv vectors, then single vectors, then one masked vector
+    panel = nv * vw
+    n_pan = b.sub(n, b.srem(n, _c64(panel)))
+    n_vec = b.sub(n, b.srem(n, _c64(vw)))
+    m_main = b.sub(m, b.srem(m, _c64(mb)))
+
+    def rows(n0, cols):
+        _counted(b, _c64(0), m_main, mb, [], lambda m0, v: (call(mb, cols, m0, n0), [])[1],
+                 "m")
+        _counted(b, m_main, m, 1, [], lambda m0, v: (call(1, cols, m0, n0), [])[1], "mt")
+    _counted(b, _c64(0), n_pan, panel, [], lambda n0, v: (rows(n0, nv), [])[1], "np")
+    _counted(b, n_pan, n_vec, vw, [], lambda n0, v: (rows(n0, 1), [])[1], "nv")
+    with b.if_then(b.icmp_signed("<", n_vec, n)):
+        rows(n_vec, 0)
+    b.ret_void()
+    return f
+
+
+# ------------------------------------------------------------------ call sites
+def kernel(mod, tb):
+    """The module's small-M kernel for B stored [N, K] (``tb``) or [K, N]."""
+    vw = vector_width()
+    return _dot_kernel(mod, vw) if tb else _axpy_kernel(mod, vw)
+
+
+def emit_call(fc, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta):
+    """Call the small kernel at the current point of ``fc`` (i64 sizes and strides)."""
+    fn = kernel(fc.fn.module, tb)
+    fc.b.call(fn, [a_ptr, b_ptr, c_ptr, m, n, k, lda, ldb, ldc,
+                   ir.Constant(I1, 1 if beta else 0)])
+
+
+# (max M, min K) where the generated kernel beat scipy's OpenBLAS on one thread, measured
+# per shape on this backend's workloads: 0.3-0.9x the time for M <= 64, K >= 32 (MLP, LSTM,
+# Transformer, convolution shapes); with K < 32 or M >= 128 BLAS was as fast or faster
+_DOT_TIERS = ((64, 32),)
+_AXPY_TIERS = ((64, 32),)
+
+
+def _tiers(tb):
+    tiers = _DOT_TIERS if tb else _AXPY_TIERS
+    from ...eager.threads import get_num_threads
+    if get_num_threads() > 1:  # BLAS may split the larger products over threads: keep those
+        tiers = tuple((min(mm, SMALL_M), kk) for mm, kk in tiers)
+    return tiers
+
+
+def _use_small(b, tb, m, k):
+    """True / False when M and K are compile-time constants, else an i1 tested at run time."""
+    tiers = _tiers(tb)
+    if isinstance(m, ir.Constant) and isinstance(k, ir.Constant):
+        return any(1 <= m.constant <= mm and k.constant >= kk for mm, kk in tiers)
+    if isinstance(m, ir.Constant) and not any(1 <= m.constant <= mm for mm, _ in tiers):
+        return False
+    if isinstance(k, ir.Constant) and not any(k.constant >= kk for _, kk in tiers):
+        return False
+    cond = None
+    for mm, kk in tiers:
+        c = b.and_(b.icmp_signed("<=", m, _c64(mm)), b.icmp_signed(">=", k, _c64(kk)))
+        cond = c if cond is None else b.or_(cond, c)
+    return b.and_(cond, b.icmp_signed(">=", m, _c64(1)))
+
+
+def maybe_small(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta, blas):
+    """Emit the small kernel where it applies (float32, A stored [M, K], beta 0 or 1, M small
+    for its K: ``_DOT_TIERS`` / ``_AXPY_TIERS``; a run-time test when sizes are symbolic)
+    choosing ``blas()`` otherwise.  Returns False when only ``blas`` applies (nothing
+    emitted)."""
+    if dt != "f32" or ta or beta not in (0.0, 1.0) or not ENABLED:
+        return False
+    use = _use_small(fc.b, tb, m, k)
+    if use is False:
+        return False
+    if use is True:
+        emit_call(fc, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
+        return True
+    b = fc.b
+    with b.if_else(use) as (small, big):
+        with small:
+            emit_call(fc, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
+        with big:
+            blas()
+    return True
+
+
+__all__ = ["maybe_small", "emit_call", "kernel", "SMALL_M", "vector_width"]

@@ -1,0 +1,228 @@
+"""Multi-threaded kernels: generated code splits a kernel's outer range across OpenMP threads
+(libgomp's ``GOMP_parallel``, called from jitted code: no Python, no GIL).
+
+Every kernel takes ``(bufs, slots, lo, hi)``, so a parallel call site fills a small record
+``{fn, bufs, slots, lo, hi}`` and hands one module-private trampoline to ``GOMP_parallel``;
+each thread runs ``fn`` on its contiguous share of ``[lo, hi)``.  Results are bitwise those of
+one thread: only independent outer iterations are split, nothing is reassociated.
+
+The thread count is a word the generated code reads at each call site (``gt_num_threads``),
+kept equal to ``torch.get_num_threads()`` by :func:`sync` (the runtime calls it per call): one
+compiled function serves every thread count.  Inside a parallel region the trampoline caps
+OpenBLAS at one thread for the calling thread (``openblas_set_num_threads_local``), so BLAS
+calls made by split kernels (per-image convolution GEMMs) do not oversubscribe the cores.
+
+libgomp is loaded with ``OMP_WAIT_POLICY=passive`` unless the user set a policy: spinning
+workers collapse on a busy machine (see /work/shared/PLATFORM.md); small kernels stay on the
+calling thread (``MIN_WORK``)."""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import os
+
+from llvmlite import ir
+
+from .fnctx import I32, I64, PTR
+
+__all__ = ["MIN_WORK", "bind_symbols", "sync", "parallel_call", "stats", "available"]
+
+# split a kernel only when it does at least this much work (elements, or flops / 8):
+# waking passive workers costs tens of microseconds on a busy machine
+MIN_WORK = 1 << 19
+
+NUM_THREADS = ctypes.c_int32(1)     # read by generated code at each parallel call site
+PAR_CALLS = ctypes.c_int64(0)       # parallel regions entered (a test hook, not a timer)
+_STATE: dict = {"applied": None, "gomp": None, "blas_set": None}
+_KEEP: list = []                    # ctypes callbacks bound into the JIT stay alive
+_STUB_PAR = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
+                             ctypes.c_uint32)
+_STUB_I32 = ctypes.CFUNCTYPE(ctypes.c_int32)
+_STUB_SET = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32)
+
+
+def available() -> bool:
+    """Whether generated code can run threads (libgomp was found)."""
+    return bool(_STATE["gomp"])
+
+
+def _load_gomp():
+    path = ctypes.util.find_library("gomp") or "libgomp.so.1"
+    saved = os.environ.get("OMP_WAIT_POLICY")
+    if saved is None:  # libgomp reads its environment once, when it is loaded
+        os.environ["OMP_WAIT_POLICY"] = "passive"
+    try:
+        return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+    except OSError:
+        return None
+    finally:
+        if saved is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+
+
+def _scipy_openblas():
+    """scipy's OpenBLAS (the one bound into the JIT), or None."""
+    try:
+        import scipy
+    except ImportError:
+        return None
+    root = os.path.dirname(os.path.dirname(scipy.__file__))
+    for path in sorted(glob.glob(os.path.join(root, "scipy.libs", "libscipy_openblas*.so*"))):
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            continue
+    return None
+
+
+def _addr(fn) -> int:
+    return ctypes.cast(fn, ctypes.c_void_p).value
+
+
+def bind_symbols(add_symbol):
+    """Bind the symbols generated code calls: ``gt_num_threads``, ``gt_par_calls``,
+    ``GOMP_parallel``, ``omp_get_thread_num``, ``omp_get_num_threads`` and
+    ``gt_blas_threads_local`` (stubs where a library is missing)."""
+    add_symbol("gt_num_threads", ctypes.addressof(NUM_THREADS))
+    add_symbol("gt_par_calls", ctypes.addressof(PAR_CALLS))
+    gomp = _load_gomp()
+    _STATE["gomp"] = gomp
+    names = ("GOMP_parallel", "omp_get_thread_num", "omp_get_num_threads")
+    if gomp is not None and all(hasattr(gomp, n) for n in names):
+        for n in names:
+            add_symbol(n, _addr(getattr(gomp, n)))
+    else:  # never called: sync() keeps the thread count at 1 without libgomp
+        _STATE["gomp"] = None
+        stubs = (_STUB_PAR(lambda fn, data, n, flags: None), _STUB_I32(lambda: 0),
+                 _STUB_I32(lambda: 1))
+        _KEEP.extend(stubs)
+        for n, s in zip(names, stubs):
+            add_symbol(n, _addr(s))
+    blas = _scipy_openblas()
+    local = getattr(blas, "openblas_set_num_threads_local", None) if blas else None
+    if local is None:
+        stub = _STUB_SET(lambda n: 1)
+        _KEEP.append(stub)
+        add_symbol("gt_blas_threads_local", _addr(stub))
+    else:
+        add_symbol("gt_blas_threads_local", _addr(local))
+    setter = getattr(blas, "scipy_openblas_set_num_threads", None) if blas else None
+    if setter is None and blas is not None:
+        setter = getattr(blas, "openblas_set_num_threads", None)
+    _STATE["blas_set"] = setter
+
+
+def sync():
+    """Make generated code and scipy's BLAS use ``torch.get_num_threads()`` threads (cheap when
+    nothing changed: the runtime calls this on every call)."""
+    from ...eager import threads as T
+    n = T._state["n"] or T.get_num_threads()
+    if n != _STATE["applied"]:
+        _apply(n)
+
+
+def _apply(n: int):
+    _STATE["applied"] = n
+    NUM_THREADS.value = n if _STATE["gomp"] else 1
+    setter = _STATE["blas_set"]
+    if setter is not None:
+        setter(ctypes.c_int(int(n)))
+
+
+def stats() -> int:
+    """Number of parallel regions generated code has entered in this process."""
+    return PAR_CALLS.value
+
+
+# ------------------------------------------------------------------ code generation
+_KFN = ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, I64])
+
+
+def _declare(module, name, fnty):
+    fn = module.globals.get(name)
+    return fn if fn is not None else ir.Function(module, fnty, name)
+
+
+def _global_word(module, name, ty):
+    g = module.globals.get(name)
+    if g is None:
+        g = ir.GlobalVariable(module, ty, name)
+        g.linkage = "external"
+    return g
+
+
+def _trampoline(module):
+    """``void gt_par_tramp(ptr rec)``: run ``rec.fn`` on this thread's share of the range."""
+    fn = module.globals.get("gt_par_tramp")
+    if fn is not None:
+        return fn
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR]), "gt_par_tramp")
+    fn.linkage = "internal"
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    rec = fn.args[0]
+    def field(k):
+        return b.load(b.gep(rec, [ir.Constant(I64, k)], source_etype=I64), typ=I64)
+    kfn, bufs, slots = (b.inttoptr(field(k), PTR) for k in range(3))
+    lo, hi = field(3), field(4)
+    tid = b.sext(b.call(_declare(module, "omp_get_thread_num", ir.FunctionType(I32, [])), []),
+                 I64)
+    nt = b.sext(b.call(_declare(module, "omp_get_num_threads", ir.FunctionType(I32, [])), []),
+                I64)
+    one = ir.Constant(I64, 1)
+    chunk = b.sdiv(b.add(b.sub(hi, lo), b.sub(nt, one)), nt)
+    start = b.add(lo, b.mul(tid, chunk))
+    end = b.add(start, chunk)
+    end = b.select(b.icmp_signed("<", end, hi), end, hi)
+    blas_local = _declare(module, "gt_blas_threads_local", ir.FunctionType(I32, [I32]))
+    with b.if_then(b.icmp_signed("<", start, end)):
+        prev = b.call(blas_local, [ir.Constant(I32, 1)])
+        b.call(_Callee(kfn), [bufs, slots, start, end])
+        b.call(blas_local, [prev])
+    b.ret_void()
+    return fn
+
+
+class _Callee:
+    """A pointer value called indirectly as a kernel: llvmlite's ``call`` reads the callee's
+    ``function_type``, which a plain pointer value does not carry."""
+
+    function_type = _KFN
+
+    def __init__(self, ptr):
+        self._ptr = ptr
+
+    def __getattr__(self, name):
+        return getattr(self._ptr, name)
+
+
+def parallel_call(fc, kernel, lo, hi, work, min_work=MIN_WORK):
+    """At ``fc.b`` (the entry function): ``kernel(bufs, slots, lo, hi)``, split across
+    ``gt_num_threads`` threads when the range has at least two iterations and ``work`` (an i64
+    value or int: elements, or flops / 8) reaches ``min_work``."""
+    b = fc.b
+    if isinstance(work, int) and work < min_work:
+        b.call(kernel, [fc.bufs, fc.slots, lo, hi])
+        return
+    module = fc.fn.module
+    w = ir.Constant(I64, work) if isinstance(work, int) else work
+    nt = b.load(_global_word(module, "gt_num_threads", I32), typ=I32)
+    n = b.sub(hi, lo)
+    go = b.and_(b.icmp_signed(">", nt, ir.Constant(I32, 1)),
+                b.and_(b.icmp_signed(">", n, ir.Constant(I64, 1)),
+                       b.icmp_signed(">=", w, ir.Constant(I64, min_work))))
+    with b.if_else(go) as (par, seq):
+        with par:
+            rec = fc.hoisted(("par_rec",), lambda p: p.alloca(I64, size=5))
+            for k, v in enumerate((kernel, fc.bufs, fc.slots, lo, hi)):
+                v = b.ptrtoint(v, I64) if k < 3 else v
+                b.store(v, b.gep(rec, [ir.Constant(I64, k)], source_etype=I64))
+            nt64 = b.sext(nt, I64)
+            use = b.trunc(b.select(b.icmp_signed("<", n, nt64), n, nt64), I32)
+            counter = _global_word(module, "gt_par_calls", I64)
+            b.store(b.add(b.load(counter, typ=I64), ir.Constant(I64, 1)), counter)
+            gp = _declare(module, "GOMP_parallel",
+                          ir.FunctionType(ir.VoidType(), [PTR, PTR, I32, I32]))
+            b.call(gp, [_trampoline(module), rec, use, ir.Constant(I32, 0)])
+        with seq:
+            b.call(kernel, [fc.bufs, fc.slots, lo, hi])
