@@ -114,7 +114,12 @@ class _Cache:
                     self.fast.pop(fk, None)
                     self.entries.clear()
                     out = None
-                if out is not None:
+                if out is _MISMATCH:
+                    # the native entry rejects these sizes (a capture at batch 1 keeps size 1
+                    # static): forget it, so the entry the general path captures now is the
+                    # one the fast path calls next time (not two native calls per call)
+                    self.fast.pop(fk, None)
+                elif out is not None:
                     return out
         key = _signature(args, kwargs, self.dynamic)
         if module is not None:
@@ -175,6 +180,9 @@ class _Cache:
         return traced
 
 
+_MISMATCH = object()  # a fast path's native entry rejected the inputs' sizes
+
+
 def _NO_FAST(args):
     return None
 
@@ -214,7 +222,7 @@ def _fast_path(entry, args):
             raise
         except RuntimeError as e:
             if "compiled graph: input" in str(e):
-                return None  # let the general path report or recapture
+                return _MISMATCH  # let the general path report or recapture
             raise
         if single:
             return wrap(outs[0])

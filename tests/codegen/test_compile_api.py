@@ -230,3 +230,26 @@ def test_scripted_print_runs_on_the_interpreter_every_call(capsys):
     assert capsys.readouterr().out.count("step") == 2  # once per call, not at capture
     assert any("runs Python code" in str(w.message) for w in caught)
     assert torch.compiler.compiled_graphs(c) == []
+
+
+def test_batch_one_capture_then_other_batches_call_native_once(monkeypatch):
+    from graphtorch.codegen.llvm.runtime import CompiledGraph
+    m = torch.nn.Sequential(torch.nn.Linear(6, 6), torch.nn.Tanh()).eval()
+    c = torch.compile(m)
+    calls = []
+    orig = CompiledGraph.__call__
+
+    def counting(self, *arrays):
+        calls.append(arrays[0].shape)
+        return orig(self, *arrays)
+    monkeypatch.setattr(CompiledGraph, "__call__", counting)
+    with torch.no_grad():
+        c(torch.randn(1, 6))  # size 1 stays static in this capture
+        x = torch.randn(8, 6)
+        c(x)                  # recaptured with a symbolic batch
+        calls.clear()
+        for _ in range(3):
+            _close(c(x), m(x))
+        one = torch.randn(1, 6)
+        _close(c(one), m(one))
+    assert len(calls) == 4  # one native call per call: the stale batch-1 entry is not tried
