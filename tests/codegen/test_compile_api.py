@@ -253,3 +253,15 @@ def test_batch_one_capture_then_other_batches_call_native_once(monkeypatch):
         one = torch.randn(1, 6)
         _close(c(one), m(one))
     assert len(calls) == 4  # one native call per call: the stale batch-1 entry is not tried
+
+
+def test_full_with_a_size_expression_is_native():
+    def f(x):
+        return x + torch.full((x.size(1),), x.size(0) - 2, dtype=torch.float32)
+    c = torch.compile(f, fullgraph=True)
+    with torch.no_grad():
+        for n in (3, 6):
+            x = torch.randn(n, 4)
+            _close(c(x), f(x))
+    (cg,) = torch.compiler.compiled_graphs(c)
+    assert any(n.kind == "full" for n in cg.graph.walk()) and cg.host_ops == []

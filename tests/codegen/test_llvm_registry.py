@@ -61,12 +61,7 @@ DATA_DEPENDENT = frozenset("bincount masked_select nonzero repeat_interleave uni
 # Failures caused outside the rules (bugs in other modules, reported to their owners).  The
 # test requires each of these still to fail (so the entry is removed once fixed) and checks
 # nothing else about them.
-UPSTREAM = {
-    "col2im": "codegen/llvm rules_host.py: IndexError (list index out of range) reading a "
-              "host-call buffer for index_add in col2im's decomposition",
-    "fractional_max_pool": "codegen/llvm: full with a symbolic fill_value (s2 - 2) from the "
-                           "decomposition is not lowered",
-}
+UPSTREAM: dict = {}  # op -> why it fails; empty now
 
 
 def _native(dt) -> bool:

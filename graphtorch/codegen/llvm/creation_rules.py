@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from ...ir import symbolic as S
+from ...ir.graph import Value
 from . import scalar as X
 from .fnctx import I64, const
 from .lower import dt_of, rule
+from .rules_pointwise import loader
 from .tensors import Lazy, Scalar, cost
 
 ZERO = ir.Constant(I64, 0)
@@ -19,6 +22,13 @@ def _full(lw, node, ins):
     out = node.outputs[0]
     dt = dt_of(out.type)
     v = node.attrs.get("fill_value", 0)
+    if isinstance(v, Value):  # a run-time scalar (a loop counter, a size read in a block)
+        h = lw.handle(v)
+        if isinstance(h, Scalar):
+            return [Lazy(out.type.shape, dt, loader(h, 0, dt), cost=0)]
+    if type(v) is S.Expr:  # a size expression, evaluated from the symbols at run time
+        return [Lazy(out.type.shape, dt, lambda fc, idx: X.cast(fc.b, fc.size(v), "i64", dt),
+                     cost=0)]
     if isinstance(v, complex) or not isinstance(v, (bool, int, float)):
         raise NotImplementedError(f"full with fill_value {v!r}")
     if isinstance(v, float) and not X.is_float(dt):

@@ -57,6 +57,9 @@ class _Call:
         shape = tuple(S.evaluate(d, self.env) for d in buf.shape)
         dt = _NP[buf.dt]
         if buf.kind == "buf":
+            k = buf.index - len(self.arrays)  # pointer layout: inputs, outputs, arena, constants
+            if k > 0:
+                return self.graph._consts[k - 1].reshape(shape)
             return self.arrays[buf.index].reshape(shape)
         off = self.plan.offsets[buf.index]
         n = int(np.prod(shape, dtype=np.int64)) * np.dtype(dt).itemsize
