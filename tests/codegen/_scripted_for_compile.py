@@ -33,4 +33,3 @@ class RecurrentSum(torch.nn.Module):
 def noisy_double(x):
     print("step")
     return x * 2
-
