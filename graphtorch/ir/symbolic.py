@@ -14,7 +14,8 @@ from __future__ import annotations
 import ast
 
 __all__ = ["Expr", "sym", "add", "sub", "mul", "floordiv", "mod", "neg", "evaluate",
-           "free_symbols", "bare_symbol", "parse_expr", "expr_str", "SymInt", "expr_of", "is_symbolic"]
+           "free_symbols", "bare_symbol", "parse_expr", "expr_str", "SymInt", "expr_of", "is_symbolic",
+           "substitute"]
 
 
 class Expr:
@@ -151,6 +152,28 @@ def free_symbols(e) -> set:
                 else:
                     out |= free_symbols(a[1]) | free_symbols(a[2])
     return out
+
+
+def substitute(e, env: dict):
+    """``e`` (int, SymInt or Expr) with the symbols in ``env`` replaced by their values
+    (ints or expressions)."""
+    if type(e) is SymInt:
+        e = e._expr
+    if type(e) is not Expr:
+        return e
+    total = 0
+    for mono, coeff in e.terms:
+        term = coeff
+        for atom in mono:
+            if type(atom) is str:
+                f = env[atom] if atom in env else sym(atom)
+            elif atom[0] == "//":
+                f = floordiv(substitute(atom[1], env), substitute(atom[2], env))
+            else:
+                f = mod(substitute(atom[1], env), substitute(atom[2], env))
+            term = mul(term, f)
+        total = add(total, term)
+    return total
 
 
 def evaluate(e, env: dict) -> int:

@@ -13,25 +13,8 @@ def _substitute(e, repl):
     for _ in range(len(repl) + 1):  # chains s2 -> s0 -> 784
         if not S.free_symbols(e) & repl.keys():
             return e
-        e = _rebuild(e, repl)
+        e = S.substitute(e, repl)
     return e
-
-
-def _rebuild(e, repl):
-    if type(e) is not S.Expr:
-        return e
-    total = 0
-    for m, c in e.terms:
-        term = c
-        for a in m:
-            if type(a) is str:
-                term = S.mul(term, repl.get(a, S.sym(a)))
-            elif a[0] == "//":
-                term = S.mul(term, S.floordiv(_rebuild(a[1], repl), _rebuild(a[2], repl)))
-            else:
-                term = S.mul(term, S.mod(_rebuild(a[1], repl), _rebuild(a[2], repl)))
-        total = S.add(total, term)
-    return total
 
 
 def _retype(v, sub):

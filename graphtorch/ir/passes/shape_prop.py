@@ -52,25 +52,7 @@ def run(graph, specialize=None, input_shapes=None, **_options):
 
 
 # ------------------------------------------------------------------ specialization
-def substitute(e, env: dict):
-    """``e`` (int or Expr) with the symbols in ``env`` replaced by their values."""
-    if type(e) is S.SymInt:
-        e = e._expr
-    if type(e) is not S.Expr:
-        return e
-    total = 0
-    for mono, coeff in e.terms:
-        term = coeff
-        for atom in mono:
-            if type(atom) is str:
-                f = env[atom] if atom in env else S.sym(atom)
-            elif atom[0] == "//":
-                f = S.floordiv(substitute(atom[1], env), substitute(atom[2], env))
-            else:
-                f = S.mod(substitute(atom[1], env), substitute(atom[2], env))
-            term = S.mul(term, f)
-        total = S.add(total, term)
-    return total
+substitute = S.substitute  # re-exported: passes import it from here
 
 
 def _bind_shapes(graph, shapes) -> dict:
