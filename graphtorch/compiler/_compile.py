@@ -38,11 +38,14 @@ class _Runner:
         self.interp = Interpreter(trace.graph)
         self.native = None
         self.reason = None
+        self.py_outs = {}  # output index -> int/float/bool: a scripted Python-number result
         if backend == "llvm":
             from ..codegen.llvm import LoweringError, compile_graph
+            from ..jit.script._numbers import split_number_outputs
             graph = trace.graph
             if owner.dynamic is False:
                 graph = _specialized(graph)
+            graph, self.py_outs = split_number_outputs(graph)  # native returns tensors only
             try:
                 self.native = compile_graph(graph, opt_level=owner.opt_level)
                 dump(self.native, _name(owner.fn))
@@ -58,7 +61,10 @@ class _Runner:
         arrays = [t._data if isinstance(t, Tensor) else t for t in inputs]
         arrays = [a if not hasattr(a, "flags") or a.flags.c_contiguous else a.copy()
                   for a in arrays]
-        return [wrap(o) for o in self.native(*arrays)]
+        outs = [wrap(o) for o in self.native(*arrays)]
+        for i, typ in self.py_outs.items():
+            outs[i] = typ(outs[i]._data)
+        return outs
 
 
 def _signature(args, kwargs, dynamic):
@@ -200,7 +206,7 @@ def _fast_path(entry, args):
     comp = comps[0]
     tr, runner = comp.trace, comp.interp
     if not isinstance(runner, _Runner) or runner.native is None or tr.writebacks or \
-            tr.n_user != n_args:
+            tr.n_user != n_args or runner.py_outs:  # (Python-number outputs: run() converts)
         return None
     if P.flatten(tuple(args))[1] != tr.in_spec:
         return None

@@ -105,6 +105,7 @@ class Tracer:
         self.constraints: dict = {}  # (lhs, cmp, rhs) size decisions meta took (not guarded)
         self.data_syms: set = set()  # symbols bound from an op's actual output (u0...)
         self.warned: set = set()
+        self.numbers: set = set()   # 0-dim Values scripted calls returned as Python numbers
         self._nsym = 0
         self._saved = None
 
@@ -403,6 +404,9 @@ class Tracer:
         ``extra_blocks``: a detached block being recorded into, see ``trace_into``); record
         meta's size constraints and the trace-time sizes in ``graph.meta`` (for the
         verifier, which must pick sizes the graph is valid at)."""
+        if self.numbers and not extra_blocks:  # returned as Python numbers, as in eager
+            from .script._numbers import restore_outputs
+            restore_outputs(self.graph, len(self.graph.block.returns), self.numbers)
         self._record_constraints()
         if not self.repl:
             return

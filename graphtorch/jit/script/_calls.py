@@ -22,6 +22,7 @@ from .._tracer import source_line
 from ..frontend import NotSupportedError
 from ._context import replay, replaying, scripting, tracer
 from ._effects import record_print
+from ._ignore_log import LOGS, logged_call, replayed
 from ._scan import StackedList, stack_call
 from ._state import alias
 
@@ -69,6 +70,8 @@ def call(f, *args, **kwargs):
             return None
         return f(*args, **kwargs)
     if tr is None:  # replaying eagerly: plain Python has the same semantics
+        if LOGS and _modifier(f) == "ignore":  # (called once per eager call, see _ignore_log)
+            return logged_call(f, args, kwargs, lambda: f(*args, **kwargs))
         return f(*args, **kwargs)
     if f in _INT_ARGS:  # range(n) outside a for: Python takes a symbolic n without asking
         args = tuple(int(a) if type(a) is SymInt else a for a in args)
@@ -124,8 +127,10 @@ def python_call(tr, f, args, kwargs):
     graph runs (tensor arguments and results are the node's inputs and outputs)."""
     flat, spec = P.flatten((tuple(args), dict(kwargs)))
     ins = [tr.value_of(x) for x in flat]
-    with replay(), scripting(False):  # an ignored function runs as Python
-        result = f(*args, **kwargs)
+    def run():
+        with replay(), scripting(False):  # an ignored function runs as Python
+            return f(*args, **kwargs)
+    result = logged_call(f, args, kwargs, run)
     outs, out_spec = P.flatten(result)
     if any(not isinstance(t, Tensor) for t in outs):
         raise RuntimeError(f"{getattr(f, '__qualname__', f)} (torch.jit.ignore) must return "
@@ -162,8 +167,11 @@ def _run_python_call(*args, fn):
                            "(torch.jit.ignore), which is not defined in this process")
     f, spec, out_spec = entry
     a, k = P.unflatten(spec, args)
-    with scripting(False):
-        leaves, got = P.flatten(f(*a, **k))
+    hit, res = replayed(f, a, k)  # the graph's first run: compiling made this call
+    if not hit:
+        with scripting(False):
+            res = f(*a, **k)
+    leaves, got = P.flatten(res)
     if got != out_spec:
         raise RuntimeError(f"{fn.split('#')[0]} (torch.jit.ignore) returned "
                            f"{P.spec_str(got)}, but {P.spec_str(out_spec)} when scripted")

@@ -20,6 +20,7 @@ from ._calls import PATHS
 from ..frontend import NotSupportedError
 from ._context import SCRIPTING, replay
 from ._effects import pin_strings
+from ._ignore_log import compiling
 from ._numbers import NUMBERS, restore_outputs
 
 __all__ = ["Variants", "compile_trace", "MAX_VARIANTS"]
@@ -101,7 +102,7 @@ def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None) -> _Co
         # a returned f-string of traced values: guard what it shows
         return pin_strings(fn(*a, **k))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), compiling() as log:
             warnings.simplefilter("ignore", TracerWarning)
             trace, _ = record(run, args, kwargs, module, strict=False, sig_fn=sig_fn or fn)
         restore_outputs(trace.graph, trace.n_out, NUMBERS[-1])
@@ -120,7 +121,9 @@ def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None) -> _Co
         NUMBERS.pop()
         PATHS.pop()
         SCRIPTING[0] -= 1
-    return _Compiled(trace)
+    comp = _Compiled(trace)
+    comp._gt_ignored_calls = log.real  # the first run takes their results (_ignore_log)
+    return comp
 
 
 def _snapshot(args, kwargs, module):

@@ -7,7 +7,9 @@ from .._module import ScriptFunction, run_trace
 from .._record import normalize_args
 from ._calls import python_functions
 from ._compiled import Variants, compile_trace
+from ._ignore_log import first_run
 from ._context import replaying, scripting, tracer
+from ._numbers import inline_call
 from ._types import check_call, signature_types
 
 __all__ = ["ScriptedFunction", "not_compiled", "check_saveable"]
@@ -65,7 +67,7 @@ class ScriptedFunction(ScriptFunction):
             return self._fn(*args, **kwargs)
         if tracer() is not None:  # called while tracing or scripting: record inline
             with scripting():
-                return self._conv(*args, **kwargs)
+                return inline_call(tracer(), self._conv, *args, **kwargs)
         if self._types:
             try:
                 bound = self._sig.bind(*args, **kwargs)
@@ -78,7 +80,8 @@ class ScriptedFunction(ScriptFunction):
             return out
         comp = compile_trace(self._conv, args, kwargs, sig_fn=self._fn)
         self._variants.add(norm, comp)
-        return run_trace(comp, norm, ())
+        with first_run(comp):
+            return run_trace(comp, norm, ())
 
     def graph_for(self, *args, **kwargs):
         """The graph compiled for these arguments (compiling it if needed)."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 from ...ir.types import BOOL, FLOAT, INT, TensorType
 from ...ops import dtypes as D
 
-__all__ = ["NUMBERS", "mark", "restore_outputs", "is_number", "as_python"]
+__all__ = ["NUMBERS", "mark", "restore_outputs", "is_number", "as_python", "inline_call",
+           "split_number_outputs"]
 
 NUMBERS: list = []  # one set of marked Values per compilation in progress
 
@@ -127,3 +128,52 @@ def restore_outputs(graph, n_out: int, marked) -> None:
                 not v.type.dtype.is_complex:
             rets[i] = as_python(graph, v, graph.block)
     graph.block.returns = rets
+
+
+def inline_call(tr, fn, *args, **kwargs):
+    """Run scripted ``fn`` recorded inline into ``tr``'s graph (a scripted function called
+    while tracing, or under ``torch.compile``): its Python-number results are 0-dim tensors
+    in the graph; they are noted in ``tr.numbers``, so the enclosing trace returns them as
+    Python numbers too (``Tracer.finish`` converts the graph outputs they reach)."""
+    from ...eager.tensor import Tensor
+    from .. import _pytree as P
+    own = not NUMBERS
+    if own:  # a plain trace collects no marks: collect this call's
+        NUMBERS.append(set())
+    try:
+        out = fn(*args, **kwargs)
+        for x in P.flatten(out)[0]:
+            v = tr.lookup(x) if isinstance(x, Tensor) and x.ndim == 0 else None
+            if v is not None and is_number(v, NUMBERS[-1]):
+                tr.numbers.add(v)
+    finally:
+        if own:
+            NUMBERS.pop()
+    return out
+
+
+_PY_TYPES = {"scalar.int": int, "scalar.float": float, "scalar.bool": bool}
+
+
+def split_number_outputs(graph):
+    """(graph', {output index: int | float | bool}): for a backend whose graphs return only
+    tensors, a copy of ``graph`` returning the 0-dim tensor of each Python-number output
+    (``scalar.int/float/bool`` of a 0-dim tensor, see ``restore_outputs``); the caller
+    converts those outputs after running it.  ``graph`` itself when it has none."""
+    conv = {}
+    for i, v in enumerate(graph.block.returns):
+        n = v.node
+        if n is not None and n.kind in _PY_TYPES and n.owner is graph.block and \
+                _zero_dim(n.inputs[0]):
+            conv[i] = _PY_TYPES[n.kind]
+    if not conv:
+        return graph, conv
+    g = graph.copy()
+    rets = list(g.block.returns)
+    for i in conv:
+        node = rets[i].node
+        rets[i] = node.inputs[0]
+        if node in g.block.nodes:  # made for the return only (as_python)
+            g.block.nodes.remove(node)
+    g.block.returns = rets
+    return g, conv

@@ -16,17 +16,17 @@ from ...ops import dtypes as D
 from ._calls import call  # noqa: F401  (used by converted code)
 from ...ir.types import TensorType
 from .._tracer import source_line
-from ._context import replay, staged, tracer
+from ._context import replay, replaying, staged, tracer
 from ._effects import fstring  # noqa: F401
 from ._iterate import for_stmt, iterate  # noqa: F401
-from ._numbers import mark as mark_number
+from ._numbers import NUMBERS, is_number as number_value, mark as mark_number
 from ._stage_if import stage_if
 from ._stage_loop import COUNTERS, Plan, stage_loop
 from ._state import Undefined, alias, undefined  # noqa: F401
 
 __all__ = ["if_stmt", "if_exp", "while_stmt", "for_stmt", "iterate", "keep_going", "not_",
            "and_", "or_", "call", "getitem", "setitem", "augitem", "slice", "undefined", "fmt",
-           "truth", "fstring", "mul"]
+           "truth", "fstring", "mul", "aug"]
 
 slice = builtins.slice
 _DEPTH = [0]
@@ -248,6 +248,26 @@ _AUG = {"Add": operator.iadd, "Sub": operator.isub, "Mult": operator.imul,
         "Pow": operator.ipow, "MatMult": operator.imatmul, "BitAnd": operator.iand,
         "BitOr": operator.ior, "BitXor": operator.ixor, "LShift": operator.ilshift,
         "RShift": operator.irshift}
+
+
+_PURE = {"Add": operator.add, "Sub": operator.sub, "Mult": operator.mul,
+         "Div": operator.truediv, "FloorDiv": operator.floordiv, "Mod": operator.mod,
+         "Pow": operator.pow, "MatMult": operator.matmul, "BitAnd": operator.and_,
+         "BitOr": operator.or_, "BitXor": operator.xor, "LShift": operator.lshift,
+         "RShift": operator.rshift}
+
+
+def aug(x, op, v):
+    """``x <op>= v``: in place, except on a Python number the graph carries as a 0-dim
+    tensor (Python numbers are immutable: another name may hold the same tensor)."""
+    tr = tracer()
+    if isinstance(x, Tensor) and x.ndim == 0:
+        if tr is None and replaying() and x._dtype in (D.int64, D.float64, D.bool):
+            return _PURE[op](x, v)  # the eager replay of a staged block: numbers' dtypes
+        xv = tr.lookup(x) if tr is not None and NUMBERS else None
+        if xv is not None and number_value(xv, NUMBERS[-1]):
+            return _PURE[op](x, v)
+    return _AUG[op](x, v)
 
 
 def augitem(x, idx, op, v):

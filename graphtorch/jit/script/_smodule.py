@@ -11,7 +11,9 @@ from .._module import ScriptModule, TracedModule, run_trace
 from .._record import normalize_args
 from ._calls import call
 from ._compiled import Variants, compile_trace
+from ._ignore_log import first_run
 from ._context import replaying, scripting, tracer
+from ._numbers import inline_call
 from ._convert import convert, is_user_function
 from ._function import check_saveable, not_compiled
 
@@ -60,8 +62,8 @@ class ScriptedModule(ScriptModule):
             return fn(*args, **kwargs)
         if tracer() is not None:  # inside another trace or script: record inline
             with scripting():
-                return call(orig, *args, **kwargs) if method == "forward" else \
-                    call(fn, *args, **kwargs)
+                return inline_call(tracer(), call, orig if method == "forward" else fn,
+                                   *args, **kwargs)
         norm = normalize_args(fn, args, kwargs, RuntimeError)
         key = (method, self._modes())
         variants = self._variants.setdefault(key, Variants())
@@ -71,7 +73,8 @@ class ScriptedModule(ScriptModule):
         comp = self._compile(method, args, kwargs)
         variants.add(norm, comp)
         self._compiled[key] = comp
-        return run_trace(comp, norm, self._state(comp.trace.state))
+        with first_run(comp):
+            return run_trace(comp, norm, self._state(comp.trace.state))
 
     def _compile(self, method, args, kwargs):
         orig = self._orig

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...eager.tensor import Tensor, wrap
+from ...eager.tensor import Tensor
 from ...ir.types import TensorType
 from .. import _pytree as P
 from .._tracer import source_line
 from ._context import debug, StagingAbort, Undo, in_block, replay
+from ._ignore_log import not_taken
 from ._jumps import RETV
-from ._numbers import mark as mark_number
+from ._numbers import NUMBERS, mark as mark_number, is_number as number_value
+from ._unify import conform, conform_like, leaf_items, unify
 from ._state import (Undefined, alias, copy_state, describe, flat_state, is_number,
                      merge_type, number_dtype, number_tensor, output)
 
@@ -50,7 +52,7 @@ def stage_if(tr, cond, fns, get, set_, names) -> bool:
     taken = 0 if truth(cond) else 1
     undo = Undo(tr)
     try:
-        node, outs = _record(tr, cond, fns, get, set_, names, init, taken)
+        node, outs, refs = _record(tr, cond, fns, get, set_, names, init, taken)
     except Exception as e:  # noqa: BLE001 - any failure: the caller takes the Python path
         debug(e)
         undo.restore()
@@ -59,7 +61,7 @@ def stage_if(tr, cond, fns, get, set_, names) -> bool:
     set_(init)
     with replay():
         fns[taken]()
-    set_(_bind(tr, node, init, tuple(get()), outs, names))
+    set_(_bind(tr, node, init, tuple(get()), outs, names, refs))
     return True
 
 
@@ -69,10 +71,10 @@ def _record(tr, cond, fns, get, set_, names, init, taken):
     node = g.create("If", [cv], {}, [], source=source_line(),
                     scope=tr.scope[-1] if tr.scope else "")
     runs = []
-    for fn in fns:
+    for k, fn in enumerate(fns):
         blk = g.add_block(node)
         set_(copy_state(tr, init))
-        with in_block(tr, blk):
+        with in_block(tr, blk), not_taken(k != taken):
             fn()
             final = tuple(get())
             flat = flat_state(final)
@@ -86,7 +88,7 @@ def _record(tr, cond, fns, get, set_, names, init, taken):
         _merge(tr, j, name, runs, init_vals[j], taken, outs, rets)
     for (blk, *_), r in zip(runs, rets):
         blk.returns = r
-    return node, outs
+    return node, outs, runs[taken][2]
 
 
 def _merge(tr, j, name, runs, init_vals, taken, outs, rets):
@@ -129,23 +131,45 @@ def _merge(tr, j, name, runs, init_vals, taken, outs, rets):
     if isinstance(a, Undefined) or isinstance(b, Undefined):
         outs.append((j, "undefined", None))
         return
-    if name == RETV and (a is None) != (b is None) and isinstance(a if b is None else b, Tensor):
-        t = a if b is None else b
-        k_none = 1 if b is None else 0
-        arr = np.zeros(t._data.shape, dtype=t._data.dtype)  # never read: the flag says so
-        blk = (b0, b1)[k_none]
-        ph = tr.graph.create("Constant", [], {"value": arr},
-                             [TensorType(t._dtype, arr.shape)], block=blk).outputs[0]
-        tv = (v0, v1)[1 - k_none][j][0]
-        rets[k_none].append(ph)
-        rets[1 - k_none].append(tv)
-        outs.append((j, "placeholder", (merge_type(tr, tv.type, ph.type, t._data.shape,
-                                                   "the return value"), arr)))
-        return
-    raise StagingAbort(f"'{name}' is {describe(a)} in one branch and {describe(b)} in the other")
+    _merge_struct(tr, j, name, runs, taken, outs, rets)
 
 
-def _bind(tr, node, init, final, outs, names):
+def _merge_struct(tr, j, name, runs, taken, outs, rets):
+    """Values whose structures differ only where a path has a Python number (or, for the
+    return value, no value at all): the numbers (and zero placeholders) become 0-dim
+    Constants in their block, so every leaf is carried (see ``_unify``)."""
+    (b0, f0, _, v0), (b1, f1, _, v1) = runs
+    spec, leaves = unify(tr, f0[j], f1[j], none_ok=name == RETV)
+    items = [leaf_items(f0[j], spec), leaf_items(f1[j], spec)]
+    known = []  # per side, per leaf: its Value (a tensor computed in the block) or None
+    for x, got, vals in ((f0[j], items[0], v0), (f1[j], items[1], v1)):
+        tv = iter(vals[j])
+        known.append([next(tv) if isinstance(item, Tensor) else None for item in got])
+    for k, blk in enumerate((b0, b1)):
+        for n, (item, leaf) in enumerate(zip(items[k], leaves)):
+            if known[k][n] is not None:
+                rets[k].append(known[k][n])
+                continue
+            arr = np.zeros(leaf.shape, leaf.dtype.np) if item is None else \
+                np.array(item, dtype=leaf.dtype.np)
+            c = tr.graph.create("Constant", [], {"value": arr},
+                                [TensorType(leaf.dtype, arr.shape)], block=blk).outputs[0]
+            other, o_val = items[1 - k][n], known[1 - k][n]
+            if item is not None or is_number(other) or (o_val is not None and NUMBERS and
+                                                        number_value(o_val, NUMBERS[-1])):
+                mark_number(c)  # a Python number (or stands for one): see _numbers
+            rets[k].append(c)
+    n0 = len(rets[0]) - len(leaves)
+    types = []
+    for n, leaf in enumerate(leaves):
+        item = items[taken][n]
+        hint = item._data.shape if isinstance(item, Tensor) else leaf.shape
+        types.append(merge_type(tr, rets[0][n0 + n].type, rets[1][n0 + n].type, hint,
+                                f"'{name}'"))
+    outs.append((j, "struct", (spec, leaves, types)))
+
+
+def _bind(tr, node, init, final, outs, names, refs):
     """Bind the replayed values to the If outputs; returns the new state."""
     final = list(final)
     init_flat = flat_state(init)
@@ -162,23 +186,25 @@ def _bind(tr, node, init, final, outs, names):
         elif i == "undefined":  # no output: the name is unusable after the if
             final[j] = Undefined(names[j], "it is assigned in only one branch of a "
                                            "data-dependent if")
-        elif i == "placeholder":
-            typ, arr = t
-            obj = final[j]
-            if not isinstance(obj, Tensor):
-                obj = wrap(arr.copy())
-                obj._dtype = typ.dtype
-            elif tr.lookup(obj) is not None:
-                obj = alias(obj)
-            output(tr, node, typ, obj)
-            final[j] = obj
+        elif i == "struct":
+            spec, leaves, types = t
+            obj = conform(final[j], spec, leaves)
+            flat_leaves, _ = P.flatten(obj)
+            new = []
+            for x, typ in zip(flat_leaves, types):
+                x = x if tr.lookup(x) is None else alias(x)
+                output(tr, node, typ, x)
+                new.append(x)
+            final[j] = P.unflatten(spec, new)
         elif is_number(final[j]):
             # the replay ran Python where the recording had a tensor (a flag that nested
             # staged code made data): the graph carries it as the tensor
             final[j] = number_tensor(final[j], t.dtype)
             output(tr, node, t, final[j])
         else:
-            leaves, spec = flat.get(j) or P.flatten(final[j])
+            # (the replay runs nested branches in Python: numbers where the recording had
+            # tensors are carried as the recorded tensors)
+            leaves, spec = flat.get(j) or P.flatten(conform_like(final[j], *refs[j][::-1]))
             leaves = list(leaves)
             obj = leaves[i]
             same = i < len(init_flat[j][0]) and init_flat[j][0][i] is obj

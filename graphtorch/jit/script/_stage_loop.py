@@ -18,18 +18,20 @@ import contextlib
 
 import numpy as np
 
-from ...eager.tensor import Tensor, wrap
+from ...eager.tensor import Tensor
 from ...ir import symbolic as S
 from ...ir.types import INT, TensorType
 from ...ops import dtypes as D
 from .. import _pytree as P
 from .._tracer import source_line
 from ._context import debug, StagingAbort, Undo, fresh, in_block, no_python_scalars, replay
+from ._ignore_log import not_taken
 from ._jumps import RETV
 from ._numbers import NUMBERS, mark as mark_number, is_number as number_value
 from ._scan import ScanList, StackedList, empty_rows, is_scan_candidate
 from ._stage_if import cond_value
 from ._state import Undefined, alias, flat_state, is_number, number_tensor, output
+from ._unify import conform, conform_like, unify
 
 __all__ = ["stage_loop", "MAX_TRIP"]
 
@@ -93,17 +95,11 @@ def _start_state(init, names, promote):
     for j, n in enumerate(names):
         if n in promote:
             v, p = init[j], promote[n]
-            if type(p) is tuple:  # the return value: a placeholder until a return sets it
-                state[j] = _placeholder(p) if v is None else v
+            if type(p) is tuple:  # a structure (the return value): numbers and None leaves
+                state[j] = conform(v, p[1], p[2])  # become tensors (placeholders for None)
             else:
                 state[j] = number_tensor(v, p) if is_number(v) else v
     return tuple(state)
-
-
-def _placeholder(p):
-    out = wrap(np.zeros(p[1], dtype=p[0].np))
-    out._dtype = p[0]
-    return out
 
 
 def _scalar_value(tr, x):
@@ -131,13 +127,17 @@ def _record(tr, plan, body, get, set_, names, init, promote, general, hints, sca
     ptypes = [general.get(n, v.type) for n, v in enumerate(init_vals)]
     params = [blk.add_param(t) for t in ptypes]
     for (j, i), v, p in zip(carried, init_vals, params):
-        if is_number(init[j]) or (NUMBERS and number_value(v, NUMBERS[-1])):
+        if is_number(init[j]) or (NUMBERS and number_value(v, NUMBERS[-1])) or \
+                _struct_number(promote.get(names[j]), i):
             mark_number(v)  # a promoted Python number (see _numbers)
             mark_number(p)  # inside the body too (print); restore_outputs re-checks the Loop
-    with in_block(tr, blk), no_python_scalars(tr), _no_local_guards(tr, general):
-        # the counter as a 0-dim tensor (removed again when the body does not use it)
-        kv = g.create("full", [], {"size": [], "fill_value": ip, "dtype": D.int64,
-                                   "device": None}, [TensorType(D.int64, ())]).outputs[0]
+    with in_block(tr, blk), no_python_scalars(tr), _no_local_guards(tr, general), \
+            not_taken(not _runs_now(plan)):
+        # the counter as a 0-dim tensor (removed again when the body does not use it):
+        # ``0 + i`` rather than ``full(fill_value=i)``, which the LLVM backend cannot lower
+        zero = g.create("Constant", [], {"value": np.zeros((), np.int64)},
+                        [TensorType(D.int64, ())]).outputs[0]
+        kv = g.create("add", [zero, ip], {}, [TensorType(D.int64, ())]).outputs[0]
         k = number_tensor(0)
         tr.bind(k, kv)
         mark_number(kv)  # the loop variable is a Python int
@@ -173,6 +173,7 @@ def _record(tr, plan, body, get, set_, names, init, promote, general, hints, sca
     COUNTERS.pop(id(k), None)
     if not _uses(blk, kv):
         blk.nodes.remove(kv.node)
+        blk.nodes.remove(kv.node.inputs[0].node)
     return node, carried, ptypes, scanned
 
 
@@ -236,9 +237,16 @@ def _check(tr, flat, final, carried, ptypes, names, init, promote, general, hint
             continue  # a body-local name (the loop variable, temporaries)
         if new_flat[j][1] != flat[j][1]:
             v0, v1 = init[j], final[j]
-            if name == RETV and v0 is None and isinstance(v1, Tensor) and name not in promote:
-                promote[name] = (v1._dtype, tuple(v1._data.shape))
-                raise _Retry(f"{name}: placeholder")
+            p = promote.get(name)
+            if type(p) is tuple:  # numbers where the carried structure has tensors
+                new_flat[j] = _conform_in_body(tr, final[j], p)
+                if new_flat[j][1] == flat[j][1]:
+                    continue
+            if name not in promote and not is_number(v0) and not is_number(v1):
+                with contextlib.suppress(StagingAbort):
+                    # a structure whose numbers differ (the return value: None before)
+                    promote[name] = ("struct",) + unify(tr, v0, v1, none_ok=name == RETV)
+                    raise _Retry(f"{name}: carried structure {promote[name][1:]}")
             if name not in promote and is_number(v0) and (
                     is_number(v1) or isinstance(v1, Tensor) and v1.ndim == 0):
                 promote[name] = v1._dtype if isinstance(v1, Tensor) else None
@@ -287,19 +295,21 @@ def _check(tr, flat, final, carried, ptypes, names, init, promote, general, hint
 def _bind(tr, node, carried, ptypes, init, final, names, promote):
     """Bind the eager results of the replay to the Loop outputs; returns the new state."""
     final = list(final)
+    for j, name in enumerate(names):
+        p = promote.get(name)
+        if type(p) is tuple:  # the replay's Python numbers (or no return value) as tensors
+            final[j] = conform(final[j], p[1], p[2])
     init_flat = flat_state(init)
+    start = flat_state(_start_state(init, names, promote))
     flat = {}
     for n, (j, i) in enumerate(carried):
         if not isinstance(final[j], (Tensor, tuple, list, dict)):
             # a Python value in the eager replay (a number, or None for a return value
             # that was not set) that the graph carries as a tensor
-            p = promote.get(names[j])
-            obj = _placeholder(p) if type(p) is tuple and final[j] is None else \
-                number_tensor(final[j], ptypes[n].dtype)
-            final[j] = obj
+            final[j] = obj = number_tensor(final[j], ptypes[n].dtype)
         else:
-            if j not in flat:
-                leaves, spec = P.flatten(final[j])
+            if j not in flat:  # (Python numbers of nested branches the replay ran)
+                leaves, spec = P.flatten(conform_like(final[j], start[j][1], start[j][0]))
                 flat[j] = (list(leaves), spec)
             leaves = flat[j][0]
             obj = leaves[i]
@@ -319,6 +329,36 @@ def _bind(tr, node, carried, ptypes, init, final, names, promote):
             final[j] = Undefined(name, "it is assigned only inside a loop that is compiled as "
                                        "a Loop node; assign it before the loop")
     return tuple(final)
+
+
+def _runs_now(plan) -> bool:
+    """Whether eager runs the body at least once on the trace-time values (read without
+    recording a guard)."""
+    def value(x):
+        if isinstance(x, Tensor):
+            return x._data.reshape(-1)[0].item()
+        return int.__int__(x) if type(x) is S.SymInt else x
+    try:
+        return bool(value(plan.cond0)) and (plan.trip is None or value(plan.trip) > 0)
+    except Exception:  # noqa: BLE001 - unknown: assume it runs
+        return True
+
+
+def _struct_number(p, i) -> bool:
+    """Whether leaf ``i`` of a carried structure ``p`` (see ``_unify``) holds a number."""
+    return type(p) is tuple and i < len(p[2]) and p[2][i].number
+
+
+def _conform_in_body(tr, value, p):
+    """The body's value of a carried structure with its Python numbers as 0-dim Constants
+    in the body (marked as numbers), flattened."""
+    def make(x, leaf):
+        if x is None:
+            raise StagingAbort("a carried value is unset after the body")
+        t = number_tensor(x, leaf.dtype)
+        mark_number(tr.value_of(t))  # a Python number (see _numbers)
+        return t
+    return P.flatten(conform(value, p[1], p[2], make))
 
 
 def _generalized(d, tr) -> bool:

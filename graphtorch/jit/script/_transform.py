@@ -125,6 +125,13 @@ class Transformer:
             args = [self.expr(t.value, scope), self._index(t.slice, scope), op,
                     self.expr(s.value, scope)]
             return [ast.copy_location(ast.Expr(value=_call(_rt("augitem"), args, s)), s)]
+        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
+            # ``n += 1`` on a number carried as a 0-dim tensor must not write in place:
+            # another name (a return value) may hold the same tensor
+            op = ast.Constant(value=type(s.op).__name__)
+            val = _call(_rt("aug"), [_name(s.target.id), op, self.expr(s.value, scope)], s)
+            return [ast.copy_location(ast.Assign(targets=[_name(s.target.id, True)],
+                                                 value=val), s)]
         if isinstance(s, ast.AnnAssign):
             if s.value is not None:
                 s.value = self.expr(s.value, scope)
