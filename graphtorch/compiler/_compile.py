@@ -11,10 +11,13 @@ from __future__ import annotations
 import functools
 import warnings
 
+from ..eager.grad_mode import STATE as _GRAD
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.tensor import Tensor, wrap
 from ..ir.errors import GuardError
 from ._inspect import dump
+from ..jit._module import _REPLACED
+from ..nn.modules import module as _M
 from ..nn.modules.module import Module
 
 __all__ = ["compile", "OptimizedModule", "GuardFailure", "BACKENDS"]
@@ -159,7 +162,7 @@ class _Cache:
         if module is not None:
             if self._mods is None:
                 self._mods = list(module.modules())
-            key.append(tuple(m.training for m in self._mods))
+            key.append(tuple([m.training for m in self._mods]))
         return tuple(key)
 
     def _capture(self, args, kwargs, module):
@@ -211,19 +214,23 @@ def _fast_path(entry, args):
     if P.flatten(tuple(args))[1] != tr.in_spec:
         return None
     native, names, n_out, out_spec = runner.native, tr.state, tr.n_out, tr.out_spec
+    fast = getattr(native, "_fast", None)
+    plain = getattr(type(native), "_plain_call", None)  # a replaced __call__ is honoured
+    state = _StateReader(entry, names) if names else None
     single = n_out == 1 and out_spec == P.LEAF
+    grad = _GRAD
 
     def call(args):
-        arrays = [a._data for a in args]
-        if names:
-            state = entry._state(names)
-            if is_grad_enabled() and any(t._requires_grad for t in state):
+        if grad.enabled:  # inputs or parameters that need gradients take the interpreter
+            if any(a._requires_grad for a in args) or \
+                    (names and any(t._requires_grad for t in entry._state(names))):
                 return None
-            arrays += [t._data for t in state]
-        if is_grad_enabled() and any(a._requires_grad for a in args):
-            return None
+        arrays = [a._data for a in args]
+        if state is not None:
+            arrays += state()
         try:
-            outs = native(*arrays)  # copies non-contiguous inputs itself
+            # copies non-contiguous inputs itself
+            outs = fast(arrays) if type(native).__call__ is plain and fast else native(*arrays)
         except GuardFailure:
             raise
         except RuntimeError as e:
@@ -234,6 +241,34 @@ def _fast_path(entry, args):
             return wrap(outs[0])
         return P.unflatten(out_spec, [wrap(o) for o in outs[:n_out]])
     return call
+
+
+class _StateReader:
+    """The current arrays of a traced module's parameters and buffers ``names``: the owning
+    dicts are resolved once (again after a submodule is replaced), then each call is one dict
+    lookup per name, so replaced parameters and rebound ``.data`` are still seen."""
+
+    def __init__(self, module, names):
+        self.module, self.names, self.gen, self.where = module, list(names), None, ()
+
+    def __call__(self):
+        if self.gen != _REPLACED[0]:
+            self._resolve()
+        try:
+            return [d[leaf]._data for d, leaf in self.where]
+        except (KeyError, AttributeError):  # a parameter removed or moved: resolve again
+            self.gen = None
+            return [t._data for t in self.module._state(self.names)]
+
+    def _resolve(self):
+        self.module._state(self.names)  # raises the module's error for a missing name
+        where = []
+        for name in self.names:
+            mod, _, leaf = name.rpartition(".")
+            owner = self.module.get_submodule(mod) if mod else self.module
+            params = owner._parameters
+            where.append((params if params.get(leaf) is not None else owner._buffers, leaf))
+        self.where, self.gen = where, _REPLACED[0]
 
 
 def _install_runners(traced, backend, owner):
@@ -268,6 +303,14 @@ class OptimizedModule(Module):
         self.__dict__["_orig_mod"] = mod
         self.__dict__["_gt_cache"] = cache
         self._modules["_orig_mod"] = mod
+
+    def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"] or \
+                d["_backward_pre_hooks"] or _M._global_forward_pre_hooks or \
+                _M._global_forward_hooks:
+            return super().__call__(*args, **kwargs)
+        return d["_gt_cache"].call(args, kwargs, module=d["_orig_mod"])  # no hooks: no detour
 
     def forward(self, *args, **kwargs):
         return self._gt_cache.call(args, kwargs, module=self._orig_mod)

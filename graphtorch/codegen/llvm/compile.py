@@ -13,7 +13,7 @@ import llvmlite.binding as llvm
 
 from ...ir.passes import run_pipeline
 from ...ops import registry as R
-from . import cache, engine
+from . import cache, callshim, engine
 from .lower import RULES, Lowering, LoweringError
 from .runtime import CompiledGraph, host_address, input_meta
 
@@ -55,23 +55,26 @@ def compile_graph(graph, *, opt_level: int = 2, use_cache: bool = True, optimize
     if optimize_graph:
         g = run_pipeline(g, [n for n in _PASSES], backend="llvm", supported=supported)
     lw = Lowering(g).run()
-    text = str(lw.module)
+    shim_ir = callshim.ir_text("gt_entry")  # the native front door, compiled with the graph
+    text = str(lw.module) + shim_ir
     digest = hashlib.sha256((text + engine.host_key() + VERSION + str(opt_level))
                             .encode()).hexdigest()[:24]
     name = f"gt_entry_{digest}"
+    text = text.replace("@gt_entry_shim(", f"@{name}_shim(")
     text = text.replace('@"gt_entry"', f"@{name}").replace("@gt_entry(", f"@{name}(")
+    names = [name, name + "_shim"] if shim_ir else [name]
     _bind_host()
     with _LOCK:
-        addr = _LOADED.get(name)
-        if addr is None:
+        addrs = _LOADED.get(name)
+        if addrs is None:
             obj = cache.get(digest) if use_cache else None
             if obj is None:
                 obj, _ = engine.compile_ir(text, opt_level)
                 if use_cache:
                     cache.put(digest, obj)
-            addr = engine.load_object(obj, [name])[0]
-            _LOADED[name] = addr
-    cg = CompiledGraph(g, input_meta(lw), addr, llvm_ir=text)
+            addrs = _LOADED[name] = engine.load_object(obj, names)
+    cg = CompiledGraph(g, input_meta(lw), addrs[0], llvm_ir=text,
+                       shim=addrs[1] if len(addrs) > 1 else None)
     cg.cache_key = digest
     cg.opt_level = opt_level
     return cg

@@ -15,6 +15,10 @@ import numpy as np
 from ...ir import symbolic as S
 from ...ir.errors import GuardError
 from ...ir.types import TensorType
+from ...eager import threads as _ET
+from . import callshim
+from . import threads as _TH
+from .callshim import BUSY, REJECT
 from .rules_host import _HOST_SIG, run_host_call
 from .threads import sync as _sync_threads
 
@@ -45,7 +49,7 @@ def host_address() -> int:
 
 class _Plan:
     __slots__ = ("out_shapes", "arena_size", "slots", "offsets", "arena", "lock", "out_specs",
-                 "ptrs", "slots_addr")
+                 "ptrs", "slots_addr", "ctl", "ctl_words", "table")
 
 
 class _Call:
@@ -81,7 +85,7 @@ class CompiledGraph:
         host_ops: names of ops that run through the host fallback (not native code).
     """
 
-    def __init__(self, graph, meta, addr, llvm_ir="", asm=""):
+    def __init__(self, graph, meta, addr, llvm_ir="", asm="", shim=None):
         self.graph = graph
         self.llvm_ir, self.asm = llvm_ir, asm
         self._fn = _ENTRY(addr)
@@ -101,10 +105,14 @@ class CompiledGraph:
         self._plans: dict = {}
         self._arena_at = len(self._inputs) + len(self._outs)
         self._const_addrs = [c.__array_interface__["data"][0] for c in self._consts]
+        self._addr = addr
         self._checks = self._build_checks()
-        self._fast_key = self._gen_checker()
         self._mutable = bool(meta.get("mutable")) or bool(self._scalar_slots)
-        self._addr_cache = [None] * len(self._inputs)
+        # the native front door serves graphs whose inputs are all tensors and whose slots
+        # the entry never writes; the rest keep the Python path (pointer array, lock)
+        usable = shim is not None and not self.host_calls and not self._mutable
+        self._shim = callshim.bind(shim) if usable else None
+        self._fast = self._gen_fast() if self._shim is not None else self._slow
 
     # ------------------------------------------------------------------ entry checks
     def _build_checks(self):
@@ -127,35 +135,6 @@ class CompiledGraph:
                     dims.append((d, e, None))
             checks.append((name, np.dtype(_NP[dt]), len(spec[2]), dims))
         return checks
-
-    def _gen_checker(self):
-        """Straight-line Python that checks the inputs and returns the symbol values (the
-        plan key), or None when anything is off (then ``_bind`` says what)."""
-        order = self._order
-        lines, ns = ["def check(arrays):"], {}
-        bound = set()
-        for i, chk in enumerate(self._checks):
-            if chk is None:
-                continue
-            name, npd, rank, dims = chk
-            ns[f"D{i}"] = npd
-            lines.append(f"  a = arrays[{i}]")
-            lines.append(f"  if a.dtype is not D{i} and a.dtype != D{i}: return None")
-            lines.append(f"  s = a.shape")
-            lines.append(f"  if len(s) != {rank}: return None")
-            for d, want, sym in dims:
-                if sym is not None and sym not in bound:
-                    lines.append(f"  v_{sym} = s[{d}]")
-                    bound.add(sym)
-                elif type(want) is int:
-                    lines.append(f"  if s[{d}] != {want}: return None")
-                else:
-                    return None  # expressions over symbols: the general path
-        if self._guards:
-            return None
-        lines.append("  return (" + "".join(f"v_{s}, " for s in order) + ")")
-        exec("\n".join(lines), ns)  # noqa: S102 - generated from the graph's own types
-        return ns["check"]
 
     def _bind(self, arrays):
         env = {}
@@ -220,6 +199,8 @@ class CompiledGraph:
         p.ptrs[n] = p.arena.__array_interface__["data"][0]
         for k, addr in enumerate(self._const_addrs):
             p.ptrs[n + 1 + k] = addr
+        if self._shim is not None:
+            self._shim_ctl(p, env)
         if len(self._plans) > 64:
             self._plans.clear()
         self._plans[key] = p
@@ -228,39 +209,82 @@ class CompiledGraph:
 
     # ------------------------------------------------------------------ call
     def __call__(self, *arrays):
+        return self._fast(arrays)
+
+    _plain_call = __call__  # torch.compile's fast path calls _fast directly while unchanged
+
+    def _gen_fast(self):
+        """Straight-line Python for the common call: the plan key from the symbols' first
+        sizes, fresh outputs, one native call through the shim (which checks every input's
+        type, dtype, contiguity, rank and sizes against the plan).  Anything unusual (a new
+        plan, a rejected input, a busy plan, a data guard) goes to ``_slow``/``_after``."""
+        first = {}
+        for name, i, d in self._symbols:
+            first.setdefault(name, (i, d))
+        key = "".join(f"arrays[{first[s][0]}].shape[{first[s][1]}], " for s in self._order)
+        n_out = len(self._outs)
+        outs = ", ".join(f"o{j}" for j in range(n_out))
+        ns = {"ETS": _ET._state, "THS": _TH._STATE, "sync": _sync_threads, "E": np.empty,
+              "plans": self._plans, "slow": self._slow, "after": self._after,
+              "shim": self._shim}
+        lines = ["def fast(arrays):",
+                 "  if ETS['n'] != THS['applied']: sync()",
+                 "  try:",
+                 f"    p = plans[({key})]",
+                 "  except Exception:",
+                 "    return slow(arrays)",
+                 "  sh = p.out_shapes"]
+        for j, (dt, _) in enumerate(self._outs):
+            ns[f"D{j}"] = np.dtype(_NP[dt])
+            lines.append(f"  o{j} = E(sh[{j}], D{j})")
+        lines += [f"  rc = shim((*arrays, {outs}{',' if n_out == 1 else ''}), p.ctl)",
+                  "  if rc: return after(rc, arrays)",
+                  f"  return [{outs}]"]
+        exec("\n".join(lines), ns)  # noqa: S102 - generated from the graph's own types
+        return ns["fast"]
+
+    def _after(self, rc, arrays):
+        if rc > 0:
+            self._raise(rc)
+        return self._slow(arrays)  # rejected or busy: check, normalise, run privately
+
+    def _slow(self, arrays):
+        """The general call: full checks with errors naming the input, strided or subclassed
+        inputs normalised, the plan made on first use of these sizes."""
         if len(arrays) != len(self._inputs):
             raise TypeError(f"compiled graph takes {len(self._inputs)} inputs, got {len(arrays)}")
         _sync_threads()  # torch.set_num_threads may have changed since the last call
-        for a in arrays:  # kernels read row-major memory: copy strided views first
-            if isinstance(a, np.ndarray) and not a.flags.c_contiguous:
-                arrays = tuple(np.ascontiguousarray(x) if isinstance(x, np.ndarray) else x
-                               for x in arrays)
-                break
-        key = self._fast_key(arrays) if self._fast_key is not None else None
-        env = None
-        if key is None:
-            env = self._bind(arrays)
-            key = tuple(env[s] for s in self._order)
+        env = self._bind(arrays)
+        key = tuple(env[s] for s in self._order)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plan(env if env is not None else self._bind(arrays), key)
+            plan = self._plan(env, key)
+        arrays = tuple(_normal(a, chk) for a, chk in zip(arrays, self._checks))
         outs = [np.empty(shape, dt) for shape, dt in plan.out_specs]
-        own = plan.lock.acquire(blocking=False)
+        if self._shim is not None:
+            rc = self._shim((*arrays, *outs), plan.ctl)
+            if rc in (REJECT, BUSY):  # another thread runs this plan: a private arena
+                rc = self._direct(plan, arrays, outs, key, shared=False)
+        else:
+            rc = self._direct(plan, arrays, outs, key, shared=True)
+        if rc:
+            self._raise(rc)
+        return outs
+
+    def _direct(self, plan, arrays, outs, key, shared):
+        """Call the entry with a pointer array filled from Python (host calls, run-time
+        scalars, or a plan in use by another thread)."""
+        own = shared and plan.lock.acquire(blocking=False)
         try:
             if own:
                 ptrs, arena = plan.ptrs, plan.arena
-            else:  # another thread runs this plan: private pointer array and arena
+            else:
                 arena = np.empty(max(plan.arena_size, 64), dtype=np.uint8)
                 ptrs = (ctypes.c_void_p * len(plan.ptrs))(*plan.ptrs)
                 ptrs[self._arena_at] = arena.__array_interface__["data"][0]
-            cache = self._addr_cache
             for i, a in enumerate(arrays):
-                c = cache[i]
-                if c is None or c[0] is not a:
-                    if not isinstance(a, np.ndarray):
-                        continue
-                    c = cache[i] = (a, a.__array_interface__["data"][0])
-                ptrs[i] = c[1]
+                if isinstance(a, np.ndarray):
+                    ptrs[i] = a.__array_interface__["data"][0]
             n = len(arrays)
             for j, o in enumerate(outs):
                 ptrs[n + j] = o.__array_interface__["data"][0]
@@ -269,13 +293,20 @@ class CompiledGraph:
                 slots = slots.copy()
                 for i, slot in self._scalar_slots.items():
                     slots[slot] = _word(arrays[i])
-            rc = self._run(ptrs, slots, arrays, outs, arena, plan, key)
+            return self._run(ptrs, slots, arrays, outs, arena, plan, key)
         finally:
             if own:
                 plan.lock.release()
-        if rc:
-            self._raise(rc)
-        return outs
+
+    def _shim_ctl(self, p, env):
+        """The shim's control words for plan ``p``: entry, slots, counts, the check table
+        (every input's dtype, rank and sizes for these symbol values) and the pointers."""
+        shapes = [tuple(S.evaluate(d, env) for d in spec[2]) for spec in self._inputs]
+        p.table = callshim.check_table([_NP[spec[1]] for spec in self._inputs], shapes)
+        head = [self._addr, p.slots_addr, len(self._inputs), len(self._outs), 0,
+                id(np.ndarray), p.table.ctypes.data]
+        p.ctl_words = np.array(head + [w or 0 for w in p.ptrs], dtype=np.int64)
+        p.ctl = p.ctl_words.ctypes.data
 
     def _run(self, ptrs, slots, arrays, outs, arena, plan, key):
         if not self.host_calls:
@@ -306,6 +337,20 @@ class CompiledGraph:
                 f"was traced and differs now; the trace took that branch only. Use "
                 f"torch.jit.script or torch.cond for data-dependent control flow")
         raise RuntimeError(f"compiled graph: native code failed with status {rc}")
+
+
+def _normal(a, chk):
+    """An input as the kernels read it: a C-contiguous base-class ndarray whose dtype object
+    is numpy's own (``_bind`` has checked it already)."""
+    if chk is None or not isinstance(a, np.ndarray):
+        return a
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    if type(a) is not np.ndarray:
+        a = a.view(np.ndarray)
+    if a.dtype is not chk[1]:
+        a = a.view(chk[1])
+    return a
 
 
 def _word(v) -> int:
