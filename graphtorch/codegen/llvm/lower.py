@@ -280,7 +280,9 @@ def _use_counts(graph) -> dict:
             counts[v] = counts.get(v, 0) + 1
         for blk in node.blocks:
             for v in blk.returns:
-                counts[v] = counts.get(v, 0) + 2  # crossing a block boundary: materialise
+                # crossing an If/Loop block boundary: materialise; a fusion group's returns
+                # are its outputs, materialised (or not) by their own uses outside
+                counts[v] = counts.get(v, 0) + (1 if node.kind == "FusionGroup" else 2)
     for v in graph.outputs:
         counts[v] = counts.get(v, 0) + 1
     return counts

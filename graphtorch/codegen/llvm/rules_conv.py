@@ -112,11 +112,12 @@ def materialise(lw, spec):
 
 
 # ------------------------------------------------------------------ the conv function
-def emit_conv(lw, spec, dest, epi, shift):
+def emit_conv(lw, spec, dest, epi, shift, fn_cls=None):
     """Emit the per-image conv function and its (parallel) call from the entry.
 
     ``epi``: None (the GEMM writes ``dest`` directly; ``shift`` [1, OC, 1, 1] is added in
-    place) or a Lazy over the conv shape reading the tile, stored into ``dest``."""
+    place) or a Lazy over the conv shape reading the tile, stored into ``dest`` (by
+    ``fn_cls``'s ``epilogue``: a ``_ConvFn`` subclass may store a pooled result instead)."""
     lw.step += 1
     uses = [spec.x, spec.w, dest] + ([spec.bias] if spec.bias is not None else [])
     for h in uses + ([epi] if epi is not None else []):
@@ -125,7 +126,7 @@ def emit_conv(lw, spec, dest, epi, shift):
     fc = FnCtx(lw.module, f"gt_conv{lw.kernels}", lw.symbol_slot, extra_args=(I64, I64))
     fc.fn.linkage = "internal"
     lo, hi = fc.fn.args[2], fc.fn.args[3]
-    _ConvFn(fc, spec, dest, epi, shift).emit(lo, hi)
+    (fn_cls or _ConvFn)(fc, spec, dest, epi, shift).emit(lo, hi)
     fc.finish()
     e = lw.entry
     flops = S.mul(S.mul(spec.n, spec.ocg), S.mul(spec.rows, spec.ncol))

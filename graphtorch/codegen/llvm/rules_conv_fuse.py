@@ -70,10 +70,82 @@ def lower_consumer(lw, node, ins):
     pend = [(k, h) for k, h in enumerate(ins) if isinstance(h, PendingConv)]
     if len(pend) == 1 and pend[0][1].consumer is node:
         k, p = pend[0]
+        if isinstance(p, PendingPool):
+            return _emit_pooled(lw, node, p)
         return [_fuse(lw, node, ins, k, p)]
     for k, h in pend:
-        lw.env[h.spec.value] = materialise(lw, h.spec)
+        if isinstance(h, PendingPool):  # read by something else after all: store it whole
+            dest = lw.new_buf(h.shape, h.dt, h.value, h.value.name)
+            emit_conv(lw, h.spec, dest, h.epi, None)
+            lw.env[h.value] = dest
+        else:
+            lw.env[h.spec.value] = materialise(lw, h.spec)
     return None
+
+
+class PendingPool(PendingConv):
+    """A convolution with its fused pointwise consumer ``epi`` (a Lazy over the conv shape)
+    whose only reader is a max_pool: the pool is computed in the conv's epilogue from the
+    tile, so neither the conv output nor the consumer's output is stored."""
+
+    __slots__ = ("epi", "value")
+
+    def __init__(self, spec, pool, epi, value):
+        super().__init__(spec, pool)
+        self.epi, self.value, self.dt = epi, value, dt_of(value.type)
+
+
+def _pool_reader(lw, value):
+    """The max_pool node that is the only reader of ``value`` (2-d, its indices unused, in
+    the same block), else None."""
+    if lw.uses.get(value, 0) != 1 or value in lw.out_dest:
+        return None
+    users = _uses_of(lw).get(value, [])
+    if len(users) != 1 or not hasattr(users[0], "kind"):
+        return None
+    m = users[0]
+    if (m.kind != "max_pool" or m.inputs[0] is not value or m.owner is not value.node.owner
+            or len(m.outputs) != 2 or lw.uses.get(m.outputs[1], 0) != 0):
+        return None
+    ks = m.attrs.get("kernel_size")
+    if isinstance(ks, int) or len(ks) != 2 or dt_of(m.outputs[0].type) != dt_of(value.type):
+        return None
+    return m
+
+
+def _emit_pooled(lw, node, p):
+    from .rules_pool import max_params
+    v = node.outputs[0]
+    dest = lw.new_buf(v.type.shape, dt_of(v.type), v, v.name)
+    emit_conv(lw, p.spec, dest, p.epi, None, fn_cls=_pooled_conv(max_params(node)))
+    return [dest, None]
+
+
+def _pooled_conv(params):
+    """A ``_ConvFn`` whose epilogue max-pools the fused consumer over each image's tile."""
+    from .rules_conv import _ConvFn
+    from .rules_pool import window_max
+
+    class Pooled(_ConvFn):
+        def epilogue(self, n):
+            fc, s = self.fc, self.s
+            fc.conv_epi = {"n": n, "tile": self.tile}
+            dest, epi = self.dest, self.epi
+            sizes = [self.sz(s.ohw[0]), self.sz(s.ohw[1])]
+
+            def ch(c):
+                def row(ph):
+                    def col(pw):
+                        v = window_max(fc, epi.dt, lambda pos: epi.load(fc, [n, c, *pos]),
+                                       [ph, pw], sizes, params)
+                        idx = [n, c, ph, pw]
+                        dest.store_flat(fc, dest.offset(fc, idx), X.cast(fc.b, v, epi.dt,
+                                                                         dest.dt))
+                    fc.loop(ZERO, self.sz(dest.shape[3]), col, name="pw")
+                fc.loop(ZERO, self.sz(dest.shape[2]), row, name="ph")
+            fc.loop(ZERO, self.sz(s.oc), ch, name="pc")
+            fc.conv_epi = None
+    return Pooled
 
 
 def _tile_lazy(spec):
@@ -151,6 +223,8 @@ def _fuse(lw, node, ins, k, p):
                 lw.env[n.outputs[0]] = _with_shift(lw, spec, tile, chain)
         out = lw.env[blk.returns[0]]
     v = node.outputs[0]
+    if _pool_reader(lw, v) is not None:  # relu -> max_pool: pooled in the epilogue
+        return PendingPool(spec, _pool_reader(lw, v), out, v)
     dest = lw.new_buf(v.type.shape, dt_of(v.type), v, v.name)
     emit_conv(lw, spec, dest, out, None)
     return dest
@@ -217,4 +291,4 @@ def _fold_prologue(lw, spec, chain):
     return ab
 
 
-__all__ = ["fusable_consumer", "lower_consumer"]
+__all__ = ["fusable_consumer", "lower_consumer", "PendingPool"]

@@ -17,6 +17,7 @@ from .fnctx import F32, F64, I8, I32, I64, PTR, const, numel
 from .lower import dt_of, rule
 from .rules_host import or_host
 from .rules_reduce import fop, reduce_kernel
+from .strided import realize
 from .tensors import Buf, Lazy
 
 _BLAS = {"f32": ("gt_blas_sgemm", F32), "f64": ("gt_blas_dgemm", F64)}
@@ -33,7 +34,7 @@ def _operand(lw, h):
     """(Buf, transposed?) for a GEMM operand of rank >= 2, copying only when necessary."""
     if isinstance(h, Lazy) and h.transposed is not None:
         return h.transposed, True
-    return lw.realize(h), False
+    return realize(lw, h), False
 
 
 def gemm_call(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta):
@@ -76,20 +77,27 @@ def _ptr_at(fc, buf, elem_offset):
     return fc.b.gep(buf.ptr(fc), [elem_offset], source_etype=X.LTYPE[buf.dt])
 
 
-def batched_gemm(lw, dest, a, b, ta, tb, m, n, k, batch, a_bstride, b_bstride, beta, dt):
-    """dest[i] (+)= op(a[i]) @ op(b[i]) for i < batch (strides 0 broadcast an operand)."""
+def batched_gemm(lw, dest, a, b, ta, tb, m, n, k, batch, a_bstride, b_bstride, beta, dt,
+                 lda=None, ldb=None, a_off=0, b_off=0):
+    """dest[i] (+)= op(a[i]) @ op(b[i]) for i < batch (strides 0 broadcast an operand).
+
+    ``lda``/``ldb`` (size expressions): row strides of operands read in place from a strided
+    view (strided.py), by default their stored row length; ``a_off``/``b_off``: first
+    element."""
     def emit(fc):
         bm, bn, bk = fc.size(m), fc.size(n), fc.size(k)
         # BLAS wants leading dimensions >= 1 even where an extent is 0 (k == 0: C = beta * C)
-        lda = _at_least_1(fc, bm if ta else bk)
-        ldb = _at_least_1(fc, bk if tb else bn)
+        lda_v = _at_least_1(fc, fc.size(lda) if lda is not None else (bm if ta else bk))
+        ldb_v = _at_least_1(fc, fc.size(ldb) if ldb is not None else (bk if tb else bn))
 
         def one(i):
             ao = fc.b.mul(i, fc.size(a_bstride)) if a_bstride != 0 else ir.Constant(I64, 0)
             bo = fc.b.mul(i, fc.size(b_bstride)) if b_bstride != 0 else ir.Constant(I64, 0)
+            ao = fc.b.add(ao, fc.size(a_off)) if a_off != 0 else ao
+            bo = fc.b.add(bo, fc.size(b_off)) if b_off != 0 else bo
             co = fc.b.mul(i, fc.size(S.mul(m, n)))
-            gemm_call(fc, dt, ta, tb, bm, bn, bk, _ptr_at(fc, a, ao), lda, _ptr_at(fc, b, bo),
-                      ldb, _ptr_at(fc, dest, co), _at_least_1(fc, bn), beta)
+            gemm_call(fc, dt, ta, tb, bm, bn, bk, _ptr_at(fc, a, ao), lda_v, _ptr_at(fc, b, bo),
+                      ldb_v, _ptr_at(fc, dest, co), _at_least_1(fc, bn), beta)
         if batch == 1:
             one(ir.Constant(I64, 0))
         else:
@@ -169,17 +177,29 @@ def _matmul(lw, node, ins):
     n = b.shape[-1]
     dest = lw.new_buf(value.type.shape, dt, value, value.name)
     if b.ndim == 2:  # fold a's batch dims into M: one GEMM
-        ab, ta = _operand(lw, a) if a.ndim == 2 else (lw.realize(a), False)
+        ab, ta = _operand(lw, a) if a.ndim == 2 else (realize(lw, a), False)
         bb, tb = _operand(lw, b)
         mm = numel(a.shape[:-1])
         batched_gemm(lw, dest, ab, bb, ta, tb, mm, n, k, 1, 0, 0, 0.0, dt)
         return [dest]
-    ab, ta = _operand(lw, a)
-    bb, tb = _operand(lw, b)
+    ab, ta, lda, sa, a_off = _batch_operand(lw, a)
+    bb, tb, ldb, sb, b_off = _batch_operand(lw, b)
     batch = numel(value.type.shape[:-2])
-    sa = 0 if a.ndim == 2 else S.mul(m, k)
-    batched_gemm(lw, dest, ab, bb, ta, tb, m, n, k, batch, sa, S.mul(k, n), 0.0, dt)
+    batched_gemm(lw, dest, ab, bb, ta, tb, m, n, k, batch, sa if a.ndim > 2 else 0, sb, 0.0,
+                 dt, lda=lda, ldb=ldb, a_off=a_off, b_off=b_off)
     return [dest]
+
+
+def _batch_operand(lw, h):
+    """A batched GEMM operand read in place where it is a strided view of memory (per-head
+    attention operands: strided.py), else copied if needed: (Buf, transposed, leading
+    dimension or None, batch stride, offset)."""
+    from .strided import matrix_operand
+    got = matrix_operand(lw, h)
+    if got is not None:
+        return got
+    buf, tr = _operand(lw, h)
+    return buf, tr, None, S.mul(h.shape[-2], h.shape[-1]), 0
 
 
 def _int_matmul_general(lw, node, a, b, value):
@@ -221,7 +241,7 @@ def _linear(lw, node, ins):
         raise NotImplementedError("linear outside float32/float64 matrices")
     n, k = w.shape
     dest = lw.new_buf(value.type.shape, dt, value, value.name)
-    xb = lw.realize(x)
+    xb = realize(lw, x)
     wb, wt = _operand(lw, w)  # a Linear weight [n, k] is B transposed
     beta = 0.0
     if bias is not None:
@@ -343,3 +363,4 @@ def _conv_group(lw, dest, wb, cols, g, ocg, kk, ncol, N, cin_rows, oc, beta, dt)
 __all__ = ["gemm_call", "batched_gemm", "im2col", "Buf"]
 
 from . import rules_conv  # noqa: E402,F401  (registers the per-image convolution rule)
+from . import rules_softmax  # noqa: E402,F401  (native softmax / log_softmax)

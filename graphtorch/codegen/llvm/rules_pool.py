@@ -2,6 +2,7 @@
 as the reduction loops, padding handled by bounds checks (never a padded copy)."""
 from __future__ import annotations
 
+import itertools
 import math
 
 from llvmlite import ir
@@ -48,6 +49,43 @@ def _positions(fc, x, oidx, ridx, nd, s, p, d):
     return pos, ok
 
 
+def max_params(node):
+    """(kernel, stride, padding, dilation, whether taps need bounds checks) of a max_pool."""
+    ks = node.attrs["kernel_size"]
+    nd = 1 if isinstance(ks, int) else len(ks)
+    k, s, p, d = _params(node, nd)
+    # without padding and ceil_mode, the output size keeps every window inside the input
+    checks = any(p) or bool(node.attrs.get("ceil_mode", False))
+    return k, s, p, d, checks
+
+
+def window_max(fc, dt, load, opos, sizes, params):
+    """The NaN-propagating maximum over one pooling window, its taps unrolled: ``opos`` are
+    the output cell's spatial indices, ``sizes`` the input's spatial sizes (i64 values),
+    ``load(positions)`` reads one input element.  Taps in the padding are skipped."""
+    k, s, p, d, checks = params
+    b = fc.b
+    init = -math.inf if X.is_float(dt) else _int_extreme(dt, True)
+    acc = const(dt, init)
+    starts = [b.sub(b.mul(o, ir.Constant(I64, s[i])), ir.Constant(I64, p[i])) if p[i] else
+              b.mul(o, ir.Constant(I64, s[i])) for i, o in enumerate(opos)]
+    for taps in itertools.product(*[range(n) for n in k]):
+        pos, ok = [], None
+        for i, t in enumerate(taps):
+            v = b.add(starts[i], ir.Constant(I64, t * d[i])) if t else starts[i]
+            if checks:
+                inside = b.and_(b.icmp_signed(">=", v, ZERO), b.icmp_signed("<", v, sizes[i]))
+                ok = inside if ok is None else b.and_(ok, inside)
+            pos.append(v)
+        if ok is not None:
+            val = load([b.select(ok, q, ZERO) for q in pos])
+            val = b.select(ok, val, const(dt, init))
+        else:
+            val = load(pos)
+        acc = X.fmax_nan(b, dt, acc, val)
+    return acc
+
+
 @rule("max_pool")
 def _max_pool(lw, node, ins):
     x = ins[0]
@@ -58,6 +96,8 @@ def _max_pool(lw, node, ins):
     dt = x.dt
     vdest = lw.new_buf(vals_v.type.shape, dt, vals_v, vals_v.name)
     need_idx = lw.uses.get(idx_v, 0) > 0
+    if not need_idx:
+        return [_max_values(lw, x, vdest, max_params(node), nd), None]
     idest = lw.new_buf(idx_v.type.shape, "i64", idx_v, idx_v.name) if need_idx else None
     lead = x.ndim - nd
     init = -math.inf if X.is_float(dt) else _int_extreme(dt, True)
@@ -88,6 +128,19 @@ def _max_pool(lw, node, ins):
                   [(dt, lambda fc: const(dt, init)), ("i64", lambda fc: const("i64", -1))],
                   update, finish, reads=[x], writes=[h for h in (vdest, idest) if h is not None])
     return [vdest, idest]
+
+
+def _max_values(lw, x, dest, params, nd):
+    """max_pool without indices: one kernel over the output, each window's taps unrolled."""
+    lead = x.ndim - nd
+
+    def body(fc, oidx):
+        sizes = [fc.size(x.shape[lead + i]) for i in range(nd)]
+        v = window_max(fc, x.dt, lambda pos: x.load(fc, list(oidx[:lead]) + pos),
+                       oidx[lead:], sizes, params)
+        dest.store_flat(fc, dest.offset(fc, oidx), v)
+    lw.emit_kernel(dest.shape, body, reads=[x], writes=[dest], name="maxpool")
+    return dest
 
 
 @rule("avg_pool")

@@ -198,3 +198,6 @@ def _nonempty(lw, node, extents):
 def _numel(shape):
     from .fnctx import numel
     return numel(shape)
+
+
+from . import rules_norm  # noqa: E402,F401  (registers layer_norm: it needs fop above)

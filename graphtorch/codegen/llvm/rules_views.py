@@ -12,6 +12,7 @@ from . import scalar as X
 from .fnctx import I64, strides
 from .lower import dt_of, rule
 from .rules_host import or_host
+from .strided import note_permute, note_reshape
 from .tensors import Buf, Lazy, Scalar, cost
 
 ZERO = ir.Constant(I64, 0)
@@ -63,7 +64,7 @@ def reshape_handle(h, shape):
 
 @rule("reshape", "view", "_unsafe_view", "flatten", "squeeze", "unsqueeze")
 def _reshape(lw, node, ins):
-    return [reshape_handle(ins[0], out_shape(node))]
+    return [note_reshape(lw, ins[0], reshape_handle(ins[0], out_shape(node)))]
 
 
 @rule("permute")
@@ -74,8 +75,9 @@ def _permute(lw, node, ins):
     for k, d in enumerate(dims):
         inv[d] = k
     tr = _transposed_of(h, dims)
-    return [view(h, out_shape(node), lambda fc, idx: [idx[inv[d]] for d in range(len(dims))],
-                 transposed=tr)]
+    out = view(h, out_shape(node), lambda fc, idx: [idx[inv[d]] for d in range(len(dims))],
+               transposed=tr)
+    return [note_permute(lw, h, out, dims)]
 
 
 def _transposed_of(h, dims):
@@ -95,8 +97,9 @@ def _transpose(lw, node, ins):
     d0, d1 = node.attrs["dim0"] % n, node.attrs["dim1"] % n
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return [view(h, out_shape(node), lambda fc, idx: [idx[dims[d]] for d in range(n)],
-                 transposed=_transposed_of(h, dims))]
+    out = view(h, out_shape(node), lambda fc, idx: [idx[dims[d]] for d in range(n)],
+               transposed=_transposed_of(h, dims))
+    return [note_permute(lw, h, out, dims)]  # GEMMs read it in place (strided.py)
 
 
 @rule("t")
