@@ -18,6 +18,7 @@ from .eager.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
 from .api import *  # noqa: F401,F403 - the torch namespace functions
 from . import autograd, fft, linalg, random, return_types, special, testing  # noqa: E402,F401
 from . import __config__, backends, cuda, distributed, functional, nn, optim, utils  # noqa: E402,F401
+from . import distributions  # noqa: E402,F401 - torch.distributions
 from .eager import printing as _tensor_str  # noqa: E402,F401 - torch._tensor_str.PRINT_OPTS
 from .serialization import (add_safe_globals, clear_safe_globals, get_safe_globals,  # noqa: E402
                             load, safe_globals, save)

@@ -357,9 +357,10 @@ class Tensor:
         return tensor_repr(self, tensor_contents=tensor_contents)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        # as torch: a plain 0-dim tensor formats its Python number, even with an empty spec
+        if self._data.ndim == 0 and type(self) is Tensor:
             return self.item().__format__(spec)
-        return repr(self)
+        return object.__format__(self, spec)
 
     def as_subclass(self, cls) -> "Tensor":
         """A ``cls`` instance (a Tensor subclass) sharing this tensor's data and autograd

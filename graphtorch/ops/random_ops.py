@@ -211,7 +211,8 @@ bernoulli = register(OpDef(
 
 
 def _poisson_kernel(xp, x, *, device=None, generator=None):
-    return stream(generator, device).poisson(x.astype(np.float64)).astype(x.dtype)
+    # numpy returns a Python int for 0-dim input
+    return np.asarray(stream(generator, device).poisson(x.astype(np.float64))).astype(x.dtype)
 
 
 poisson = register(OpDef(

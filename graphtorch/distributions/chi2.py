@@ -1,0 +1,31 @@
+"""torch.distributions.Chi2."""
+from __future__ import annotations
+
+import graphtorch as torch
+
+from . import constraints
+from .gamma import Gamma
+
+__all__ = ["Chi2"]
+
+
+class Chi2(Gamma):
+    """Chi-squared distribution with ``df`` degrees of freedom: Gamma(df / 2, 1 / 2).
+
+    Args:
+        df (float or Tensor): shape parameter of the distribution (positive).
+    """
+
+    arg_constraints = {"df": constraints.positive}
+
+    def __init__(self, df, validate_args=None):
+        df = df if isinstance(df, torch.Tensor) else torch.tensor(float(df))
+        super().__init__(0.5 * df, 0.5, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Chi2, _instance)
+        return super().expand(batch_shape, new)
+
+    @property
+    def df(self):
+        return self.concentration * 2
