@@ -313,3 +313,11 @@ def test_gpu_round_trip_and_random():
     z = gt.zeros(4, device="cuda").normal_()
     assert z.device.type == "cuda" and z._version == 1
     assert isinstance(gt.cuda.get_device_name(), str) and gt.cuda.device_count() >= 1
+
+
+def test_poisson_zero_dim_keeps_shape_and_dtype():
+    gt.manual_seed(0)
+    for dt in (gt.float32, gt.float64):
+        out = gt.poisson(gt.tensor(4.0, dtype=dt))
+        assert out.shape == () and out.dtype == dt
+        assert float(out) >= 0 and float(out) == round(float(out))

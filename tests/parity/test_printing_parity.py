@@ -125,3 +125,19 @@ def test_printoptions_object_and_reset():
     torch.set_printoptions(profile="full")
     assert repr(gt._tensor_str.PRINT_OPTS) == repr(torch._tensor_str.PRINT_OPTS)
     _check(np.arange(1500.0))
+
+
+@pytest.mark.parametrize("value", [0.3, 3, True, -2.5e-8])
+@pytest.mark.parametrize("spec", ["", ".2f", ">12"])
+def test_format_zero_dim_formats_the_number(value, spec):
+    if isinstance(value, bool) and spec == ".2f":
+        spec = ""
+    assert format(gt.tensor(value), spec) == format(torch.tensor(value), spec)
+
+
+def test_format_with_spec_on_nd_tensor_raises_like_torch():
+    with pytest.raises(TypeError):
+        format(torch.tensor([1.0]), ".2f")
+    with pytest.raises(TypeError):
+        format(gt.tensor([1.0]), ".2f")
+    assert format(gt.tensor([1.0, 2.0]), "") == format(torch.tensor([1.0, 2.0]), "")
