@@ -217,36 +217,52 @@ def worker(args):
 def compile_probe(args):
     """First-call times in this (fresh) process; the disk cache is GRAPHTORCH_CACHE_DIR.
 
-    Per model: the whole first ``torch.compile(model)(x)`` call, then its parts measured again
-    on the same model: the trace, and compile_graph's Python side (pass pipeline, lowering,
-    hashing: the object is linked by then); LLVM optimisation + codegen (or the disk cache
-    read) + linking is the rest."""
+    One-time costs first (the lazy imports of the tracer and passes, then the LLVM target and
+    the external symbols), then per model the whole first ``torch.compile(model)(x)`` call and
+    its parts, timed inside that call: ``compile_graph`` (with the pass pipeline + lowering
+    and LLVM's optimisation + codegen, both skipped on a disk-cache hit) and the rest (trace,
+    capture, the first native call)."""
     import numpy as np
     import graphtorch as gt
+    import graphtorch.codegen.llvm as P
     from graphtorch.codegen.llvm import compile as C, engine
     out = {}
     t0 = time.perf_counter()
-    engine.target_machine()
-    C._bind_host()
-    C._rules()
     # the tracer and pass modules are imported lazily by the first capture: not compile time
     with gt.no_grad():
         gt.compile(lambda t: t * 2, backend="interpreter")(gt.ones(2))
-    out["one-time init (LLVM target, lazy imports)"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    engine.target_machine()
+    C._bind_host()
+    t2 = time.perf_counter()
+    C._rules()
+    out["lazy imports"] = t1 - t0
+    out["LLVM init (target, symbols)"] = t2 - t1
+    out["rules modules import"] = time.perf_counter() - t2
+    spent = {}
+
+    def timed(fn, label):
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
+        return wrapper
+    P.compile_graph = timed(P.compile_graph, "compile_graph")
+    C._lower = timed(C._lower, "pipeline+lowering")
+    engine.compile_ir = timed(engine.compile_ir, "LLVM opt+codegen")
     for name in ("mlp", "lenet5"):
         gm, shape = MODELS[name](gt)
         gm.eval()
         x = gt.from_numpy(np.ones((4, *shape), np.float32))
+        spent.clear()
         with gt.no_grad():
             t0 = time.perf_counter()
             gt.compile(gm)(x)
-            t1 = time.perf_counter()
-            tr = gt.jit.trace(gm, (x,), check_trace=False)
-            t2 = time.perf_counter()
-            C.compile_graph(tr.graph)
-            t3 = time.perf_counter()
-        out[name] = {"first call": t1 - t0, "trace": t2 - t1, "pipeline+lowering": t3 - t2,
-                     "LLVM/cache+link": max(0.0, (t1 - t0) - (t3 - t1))}
+            first = time.perf_counter() - t0
+        out[name] = {"first call": first, **spent,
+                     "trace, capture, call": first - spent.get("compile_graph", 0.0)}
     print("JSON:" + json.dumps(out))
 
 
@@ -345,22 +361,49 @@ def _print_extras(extras):
         print(f"threads={res['threads']}: " + ", ".join(
             f"{k} {v:.1f}" + (f" ({100 * v / raw:.0f}%)" if "sgemm" not in k else "")
             for k, v in g.items() if k != "flops"))
+    return compile_times(3)
+
+
+def compile_times(repeat=1):
+    """Compile time of MLP and LeNet in fresh processes: cold (empty GRAPHTORCH_CACHE_DIR),
+    then warm (the same directory) ``repeat`` times; the medians are returned."""
     print("\n## Compile time (graphtorch llvm, 1 thread; fresh processes, GRAPHTORCH_CACHE_DIR "
-          "empty then reused)")
+          "empty then reused" + (f"; warm = median of {repeat} processes" if repeat > 1 else "")
+          + ")")
     comp = {}
     with tempfile.TemporaryDirectory() as d:
         env = {"GRAPHTORCH_CACHE_DIR": d, **_thread_env(1)}
         for label in ("cold", "warm"):
-            try:
-                r = comp[label] = _sub(["--compile-probe"], env, timeout=300)
-            except Exception as e:  # noqa: BLE001 - report and go on
-                print(f"{label}: FAILED {_err(e)}")
+            runs = []
+            for _ in range(1 if label == "cold" else repeat):
+                try:
+                    runs.append(_sub(["--compile-probe"], env, timeout=300))
+                except Exception as e:  # noqa: BLE001 - report and go on
+                    print(f"{label}: FAILED {_err(e)}")
+            if not runs:
                 continue
+            r = comp[label] = _median_dicts(runs)
             parts = [f"{k} {fmt(v).strip()}" if not isinstance(v, dict) else
                      f"{k}: " + ", ".join(f"{a} {fmt(b).strip()}" for a, b in v.items())
                      for k, v in r.items()]
             print(f"{label}: " + "; ".join(parts))
+            if label == "warm":  # a miss: a graphtorch source file changed between processes
+                hits = sum("pipeline+lowering" not in r.get("mlp", {}) for r in runs)
+                print(f"warm processes that skipped pipeline+lowering (disk-cache hit): "
+                      f"{hits}/{len(runs)}")
     return comp
+
+
+def _median_dicts(runs):
+    """Per-key medians of a list of (nested) dicts of numbers."""
+    out = {}
+    for k, v in runs[0].items():
+        if isinstance(v, dict):
+            out[k] = _median_dicts([r[k] for r in runs if isinstance(r.get(k), dict)])
+        else:
+            vals = sorted(r[k] for r in runs if k in r)
+            out[k] = vals[len(vals) // 2]
+    return out
 
 
 def _print_targets(rows, extras, comp):
@@ -411,6 +454,14 @@ def main(argv=None):
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", default=",".join(WORKLOADS))
     ap.add_argument("--no-torch-compile", action="store_true")
+    ap.add_argument("--compile-time", action="store_true",
+                    help="only the compile-time section (cold, then from the disk cache)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="warm compile-time processes (median) with --compile-time")
+    ap.add_argument("--thread-scaling", action="store_true",
+                    help="graphtorch LLVM only, 1 vs 2 threads interleaved in one process "
+                         "(--batches, --repeat rounds)")
+    ap.add_argument("--batches", default="1,8,64", help="with --thread-scaling")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--threads-one", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--compile-probe", action="store_true", help=argparse.SUPPRESS)
@@ -423,6 +474,12 @@ def main(argv=None):
         worker(args)
     elif args.compile_probe:
         compile_probe(args)
+    elif args.thread_scaling:
+        from bench_llvm_threads import thread_scaling
+        thread_scaling(args)
+    elif args.compile_time:
+        comp = compile_times(args.repeat)
+        _print_targets([], [], comp)
     else:
         driver(args)
 

@@ -12,6 +12,7 @@ def reset():
     """Forget every in-process compiled graph (the disk cache is kept)."""
     from ..codegen.llvm import compile as c
     c._LOADED.clear()
+    c._META.clear()
 
 
 def is_compiling() -> bool:

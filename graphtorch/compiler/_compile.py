@@ -36,9 +36,8 @@ class _Runner:
     possible, the interpreter when gradients are needed or lowering failed."""
 
     def __init__(self, trace, backend, owner):
-        from ..ir.interpreter import Interpreter
         self.trace = trace
-        self.interp = Interpreter(trace.graph)
+        self._interp = None  # built on first use: a native graph may never need it
         self.native = None
         self.reason = None
         self.py_outs = {}  # output index -> int/float/bool: a scripted Python-number result
@@ -56,6 +55,14 @@ class _Runner:
                 self.reason = str(e)
                 owner._warn_once(f"torch.compile: the llvm backend runs this graph on the "
                                  f"interpreter: {e}")
+
+    @property
+    def interp(self):
+        """The interpreter of the captured graph (gradients, graphs without native code)."""
+        if self._interp is None:
+            from ..ir.interpreter import Interpreter
+            self._interp = Interpreter(self.trace.graph)
+        return self._interp
 
     def run(self, inputs):
         if self.native is None or (is_grad_enabled() and

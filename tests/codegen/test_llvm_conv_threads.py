@@ -205,3 +205,70 @@ def test_thread_count_follows_set_num_threads(nthreads):
     nthreads(1)
     threads.sync()
     assert threads.NUM_THREADS.value == 1
+
+
+# --------------------------------------------------------------------------- busy machines
+def _init_jit():
+    from graphtorch.codegen.llvm import engine
+    engine.target_machine()  # loads libgomp (threads.available() is False before)
+
+
+def test_free_cores_reads_the_machine():
+    import os
+    free = threads.free_cores()
+    if os.path.exists("/proc/loadavg"):
+        assert isinstance(free, int) and free <= len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("free", [0, 1, 2, None])
+def test_team_is_capped_at_free_cores(nthreads, monkeypatch, free):
+    _init_jit()
+    monkeypatch.setattr(threads, "free_cores", lambda: free)
+    nthreads(1)
+    threads.sync()
+    nthreads(2)
+    threads.sync()
+    if not threads.available():
+        assert threads.TEAM_MAX.value == 1
+        return
+    assert threads.NUM_THREADS.value == 2  # torch.get_num_threads() is what the user set
+    assert threads.TEAM_MAX.value == (2 if free is None else max(1, min(2, free)))
+
+
+def test_busy_machine_runs_regions_on_the_calling_thread(nthreads, monkeypatch):
+    # every core taken by others: regions run with a team of one, results bitwise the same
+    _init_jit()
+    _needs_threads()
+    x = _rand(np.random.default_rng(8), 1 << 20)
+
+    def ew(x):
+        return gt.tanh(x) * 3.0 + x
+    cg = _compile(ew, x)
+    nthreads(1)
+    one = cg(x)[0]
+    monkeypatch.setattr(threads, "free_cores", lambda: 0)
+    nthreads(2)
+    before = threads.stats()
+    busy = cg(x)[0]
+    assert threads.stats() == before + 1 and threads.TEAM_MAX.value == 1
+    np.testing.assert_array_equal(busy, one)
+    monkeypatch.setattr(threads, "free_cores", lambda: 2)
+    threads._STATE["gate_at"] = 0.0  # the next call looks at the machine again
+    free = cg(x)[0]
+    assert threads.TEAM_MAX.value == 2
+    np.testing.assert_array_equal(free, one)
+
+
+def test_machine_is_looked_at_again_after_the_interval(nthreads, monkeypatch):
+    seen = []
+    monkeypatch.setattr(threads, "free_cores", lambda: seen.append(1) or 2)
+    nthreads(1)
+    threads.sync()
+    assert seen == []  # one thread: nothing to decide
+    nthreads(2)
+    threads.sync()
+    threads.sync()
+    assert len(seen) == 1  # within the interval: not again
+    threads._STATE["gate_at"] = 0.0
+    threads.sync()
+    assert len(seen) == 2

@@ -100,19 +100,53 @@ def _capsule_address(cap) -> int:
     return api.PyCapsule_GetPointer(cap, api.PyCapsule_GetName(cap))
 
 
+def _cython_blas():
+    """scipy's ``cython_blas`` extension.  Loaded from its file when ``scipy.linalg`` is not
+    imported yet: importing the package costs 30-60 ms (most of the backend's start-up on a
+    disk-cache hit) and only this module's function pointers are needed.  A later
+    ``import scipy.linalg`` gets the same module object (an extension is initialised once)."""
+    import sys
+    mod = sys.modules.get("scipy.linalg.cython_blas")
+    if mod is not None:
+        return mod
+    try:
+        import glob
+        import importlib.util
+        import os
+
+        import scipy
+        folder = os.path.join(os.path.dirname(scipy.__file__), "linalg")
+        (path,) = glob.glob(os.path.join(folder, "cython_blas.*so")) or [None]
+        spec = importlib.util.spec_from_file_location("scipy.linalg.cython_blas", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    except Exception:  # noqa: BLE001 - any surprise: the ordinary import
+        from scipy.linalg import cython_blas
+        return cython_blas
+
+
 def _bind_externals():
-    from scipy.linalg import cython_blas
-    caps = cython_blas.__pyx_capi__
+    caps = _cython_blas().__pyx_capi__
     for name in ("sgemm", "dgemm"):
         llvm.add_symbol(f"gt_blas_{name}", _capsule_address(caps[name]))
     from . import threads
     threads.bind_symbols(llvm.add_symbol)
-    libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    libm = _cdll("libm.so.6", "m")
     for name in _LIBM:
         for suffix in ("", "f"):
             fn = getattr(libm, name + suffix, None)
             if fn is not None:
                 llvm.add_symbol(name + suffix, ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+def _cdll(soname, short):
+    """Load a shared library by its usual soname first: ``ctypes.util.find_library`` runs
+    ``ldconfig``/``gcc`` in subprocesses (~5 ms each), so it is only the fallback."""
+    try:
+        return ctypes.CDLL(soname)
+    except OSError:
+        return ctypes.CDLL(ctypes.util.find_library(short) or soname)
 
 
 _LIBM = ("exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "asin",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+import time
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from .callshim import BUSY, REJECT
 from .rules_host import _HOST_SIG, run_host_call
 from .threads import sync as _sync_threads
 
-__all__ = ["CompiledGraph"]
+__all__ = ["CompiledGraph", "GuardInfo", "portable_meta"]
 
 _NP = {"f32": np.float32, "f64": np.float64, "i8": np.int8, "u8": np.uint8, "i16": np.int16,
        "i32": np.int32, "i64": np.int64, "b8": np.bool_}
@@ -86,8 +87,10 @@ class CompiledGraph:
     """
 
     def __init__(self, graph, meta, addr, llvm_ir="", asm="", shim=None):
-        self.graph = graph
-        self.llvm_ir, self.asm = llvm_ir, asm
+        # graph and llvm_ir may be zero-argument callables: made on first use (a graph loaded
+        # from the disk cache parses its stored text, and lowers again only for its LLVM IR)
+        self._graph, self._llvm_ir = graph, llvm_ir
+        self.asm = asm
         self._fn = _ENTRY(addr)
         self._inputs = meta["inputs"]          # (name, dt, shape) or (name, "scalar", kind)
         self._symbols = meta["symbols"]        # [(name, input index, dim)]
@@ -113,6 +116,28 @@ class CompiledGraph:
         usable = shim is not None and not self.host_calls and not self._mutable
         self._shim = callshim.bind(shim) if usable else None
         self._fast = self._gen_fast() if self._shim is not None else self._slow
+
+    @property
+    def graph(self):
+        """The optimised graph that was lowered."""
+        if callable(self._graph):
+            self._graph = self._graph()
+        return self._graph
+
+    @graph.setter
+    def graph(self, g):
+        self._graph = g
+
+    @property
+    def llvm_ir(self) -> str:
+        """The generated LLVM IR (text)."""
+        if callable(self._llvm_ir):
+            self._llvm_ir = self._llvm_ir()
+        return self._llvm_ir
+
+    @llvm_ir.setter
+    def llvm_ir(self, text):
+        self._llvm_ir = text
 
     # ------------------------------------------------------------------ entry checks
     def _build_checks(self):
@@ -168,8 +193,11 @@ class CompiledGraph:
                 raise RuntimeError(f"compiled graph: input {i} (%{name}) expected size "
                                    f"{S.expr_str(want)} = {exp} at dim {d}, got shape "
                                    f"{list(shape)}")
-        for lhs, cmp, rhs, msg, src in self._guards:
+        for lhs, cmp, rhs, msg, src, *err in self._guards:
             a, b = S.evaluate(lhs, env), S.evaluate(rhs, env)
+            if not _CMP[cmp](a, b) and err:  # an assertion (Guard error=): eager's error
+                from ...ir.prim import GUARD_ERRORS
+                raise GUARD_ERRORS.get(err[0], RuntimeError)(msg)
             if not _CMP[cmp](a, b):
                 raise GuardError(f"compiled graph: size guard {S.expr_str(lhs)} {cmp} "
                                    f"{S.expr_str(rhs)} failed ({a} vs {b})"
@@ -225,10 +253,11 @@ class CompiledGraph:
         n_out = len(self._outs)
         outs = ", ".join(f"o{j}" for j in range(n_out))
         ns = {"ETS": _ET._state, "THS": _TH._STATE, "sync": _sync_threads, "E": np.empty,
+              "MONO": time.monotonic,
               "plans": self._plans, "slow": self._slow, "after": self._after,
               "shim": self._shim}
         lines = ["def fast(arrays):",
-                 "  if ETS['n'] != THS['applied']: sync()",
+                 "  if ETS['n'] != THS['applied'] or MONO() >= THS['gate_at']: sync()",
                  "  try:",
                  f"    p = plans[({key})]",
                  "  except Exception:",
@@ -407,6 +436,30 @@ def input_meta(lw):
             "data_guards": [n for n, _ in lw.data_guards], "host_calls": lw.host_calls,
             "kernels": lw.kernels, "scalar_inputs": scalar_slots,
             "mutable": sorted(lw.mutable_slots)}
+
+
+class GuardInfo:
+    """What the runtime reports of a failed data guard (a Node's ``attrs`` and ``source``),
+    without the graph the node belongs to: stored in the disk cache."""
+
+    __slots__ = ("attrs", "source")
+
+    def __init__(self, attrs, source):
+        self.attrs, self.source = attrs, source
+
+    def __reduce__(self):
+        return (GuardInfo, (self.attrs, self.source))
+
+
+def portable_meta(meta):
+    """``meta`` with plain data only (for the disk cache), or None when it refers to graph
+    nodes that cannot be stored (host calls run the node's op from Python)."""
+    if meta["host_calls"]:
+        return None
+    out = dict(meta)
+    out["data_guards"] = [GuardInfo({k: n.attrs.get(k) for k in ("kind", "expected")},
+                                    n.source) for n in meta["data_guards"]]
+    return out
 
 
 def _dt(t):

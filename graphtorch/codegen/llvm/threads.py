@@ -14,27 +14,39 @@ calls made by split kernels (per-image convolution GEMMs) do not oversubscribe t
 
 libgomp is loaded with ``OMP_WAIT_POLICY=passive`` unless the user set a policy: spinning
 workers collapse on a busy machine (see /work/shared/PLATFORM.md); small kernels stay on the
-calling thread (``MIN_WORK``)."""
+calling thread (``MIN_WORK``).  Passive workers have the same problem in another form: when
+other processes keep every core busy, a woken worker waits a scheduler time slice for a core
+and the region waits for it.  So ``sync`` also looks at the machine (``free_cores``, at most
+every ``GATE_INTERVAL`` seconds) and caps the team (``gt_team_max``) and scipy's BLAS at the
+cores that are free: on a loaded 2-core machine 2 threads ran LeNet/LSTM/Transformer at
+batch 64 3-10x slower than 1 thread before, and as fast as 1 thread with the cap."""
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import glob
+import math
 import os
+import time
 
 from llvmlite import ir
 
 from .fnctx import I32, I64, PTR
 
-__all__ = ["MIN_WORK", "bind_symbols", "sync", "parallel_call", "stats", "available"]
+__all__ = ["MIN_WORK", "bind_symbols", "sync", "parallel_call", "stats", "available",
+           "free_cores"]
 
 # split a kernel only when it does at least this much work (elements, or flops / 8):
 # waking passive workers costs tens of microseconds on a busy machine
 MIN_WORK = 1 << 19
+# seconds between looks at how busy the machine is (free_cores: ~20-80 us each)
+GATE_INTERVAL = 0.05
 
 NUM_THREADS = ctypes.c_int32(1)     # read by generated code at each parallel call site
+TEAM_MAX = ctypes.c_int32(1)        # threads a region may wake now (free_cores: see _apply)
 PAR_CALLS = ctypes.c_int64(0)       # parallel regions entered (a test hook, not a timer)
-_STATE: dict = {"applied": None, "gomp": None, "blas_set": None}
+_STATE: dict = {"applied": None, "gomp": None, "blas_set": None, "blas_n": None,
+                "gate_at": math.inf}
 _KEEP: list = []                    # ctypes callbacks bound into the JIT stay alive
 _STUB_PAR = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
                              ctypes.c_uint32)
@@ -48,13 +60,17 @@ def available() -> bool:
 
 
 def _load_gomp():
-    path = ctypes.util.find_library("gomp") or "libgomp.so.1"
     saved = os.environ.get("OMP_WAIT_POLICY")
     if saved is None:  # libgomp reads its environment once, when it is loaded
         os.environ["OMP_WAIT_POLICY"] = "passive"
     try:
-        return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
-    except OSError:
+        # the usual soname first: find_library runs ldconfig/gcc in subprocesses (~5 ms)
+        for path in ("libgomp.so.1", None):
+            try:
+                return ctypes.CDLL(path or ctypes.util.find_library("gomp") or "libgomp.so.1",
+                                   mode=ctypes.RTLD_GLOBAL)
+            except OSError:
+                continue
         return None
     finally:
         if saved is None:
@@ -85,6 +101,7 @@ def bind_symbols(add_symbol):
     ``GOMP_parallel``, ``omp_get_thread_num``, ``omp_get_num_threads`` and
     ``gt_blas_threads_local`` (stubs where a library is missing)."""
     add_symbol("gt_num_threads", ctypes.addressof(NUM_THREADS))
+    add_symbol("gt_team_max", ctypes.addressof(TEAM_MAX))
     add_symbol("gt_par_calls", ctypes.addressof(PAR_CALLS))
     gomp = _load_gomp()
     _STATE["gomp"] = gomp
@@ -114,20 +131,60 @@ def bind_symbols(add_symbol):
 
 
 def sync():
-    """Make generated code and scipy's BLAS use ``torch.get_num_threads()`` threads (cheap when
-    nothing changed: the runtime calls this on every call)."""
+    """Make generated code and scipy's BLAS use ``torch.get_num_threads()`` threads, fewer
+    while other processes keep the cores busy (cheap when nothing changed and the last look
+    at the machine is recent: the runtime calls this on every call)."""
     from ...eager import threads as T
     n = T._state["n"] or T.get_num_threads()
-    if n != _STATE["applied"]:
+    if n != _STATE["applied"] or time.monotonic() >= _STATE["gate_at"]:
         _apply(n)
 
 
 def _apply(n: int):
+    if n != _STATE["applied"]:  # torch.set_num_threads has set every BLAS to n meanwhile
+        _STATE["blas_n"] = None
     _STATE["applied"] = n
+    use = n
+    if n > 1:
+        free = free_cores()
+        if free is not None:
+            use = max(1, min(n, free))
+        _STATE["gate_at"] = time.monotonic() + GATE_INTERVAL
+    else:
+        _STATE["gate_at"] = math.inf
     NUM_THREADS.value = n if _STATE["gomp"] else 1
+    TEAM_MAX.value = use if _STATE["gomp"] else 1
     setter = _STATE["blas_set"]
-    if setter is not None:
-        setter(ctypes.c_int(int(n)))
+    if setter is not None and use != _STATE["blas_n"]:
+        setter(ctypes.c_int(int(use)))
+        _STATE["blas_n"] = use
+
+
+def free_cores():
+    """CPUs of this process's affinity set not taken by runnable threads of other processes
+    (Linux: the run-queue count of ``/proc/loadavg`` minus this process's runnable threads);
+    None where that cannot be read.
+
+    Why: a parallel region waits for every worker; on a machine whose cores are busy with
+    other processes a woken worker waits a scheduler time slice (milliseconds) for a core, so
+    2 threads ran 3-10x slower than 1 (LeNet / LSTM / Transformer at batch 64 on a loaded
+    2-core machine).  Splitting only onto free cores keeps the single-thread speed there."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+        own = 0
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:  # the thread ended meanwhile
+                continue
+            k = stat.rindex(b")")
+            own += stat[k + 2:k + 3] == b"R"
+        ncpu = len(os.sched_getaffinity(0))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return ncpu - max(0, running - max(own, 1))
 
 
 def stats() -> int:
@@ -217,7 +274,10 @@ def parallel_call(fc, kernel, lo, hi, work, min_work=MIN_WORK):
             for k, v in enumerate((kernel, fc.bufs, fc.slots, lo, hi)):
                 v = b.ptrtoint(v, I64) if k < 3 else v
                 b.store(v, b.gep(rec, [ir.Constant(I64, k)], source_etype=I64))
-            nt64 = b.sext(nt, I64)
+            # a team of at most gt_team_max: while other processes keep the cores busy the
+            # region runs on the calling thread alone (no worker to wait for)
+            cap = b.load(_global_word(module, "gt_team_max", I32), typ=I32)
+            nt64 = b.sext(b.select(b.icmp_signed("<", cap, nt), cap, nt), I64)
             use = b.trunc(b.select(b.icmp_signed("<", n, nt64), n, nt64), I32)
             counter = _global_word(module, "gt_par_calls", I64)
             b.store(b.add(b.load(counter, typ=I64), ir.Constant(I64, 1)), counter)
