@@ -412,7 +412,25 @@ kinds (TupleUnpack, ListUnpack) return a tuple."""
 
 
 # ------------------------------------------------------------------ guards
-from .guards import guard_checker  # noqa: E402,F401 - the run-time checks live in ir/guards.py
+from .guards import guard_checker as _guard_checker  # noqa: E402 - checks live in ir/guards.py
+GUARD_ERRORS = {"RuntimeError": RuntimeError, "ValueError": ValueError, "IndexError": IndexError}
+
+
+def guard_checker(node):
+    """The run-time check of Guard ``node``.  A size Guard with ``error='RuntimeError'`` (or
+    ValueError / IndexError) is an assertion, not a trace decision: when it fails it raises
+    that exception with ``msg`` exactly (eager's error, e.g. ``torch.stack`` of a scan loop that
+    ran zero times), never GuardError, so torch.compile does not capture again."""
+    err = node.attrs.get("error")
+    if err is None or node.inputs:
+        return _guard_checker(node)
+    exc, msg, cmp = GUARD_ERRORS.get(err, RuntimeError), node.attrs.get("msg", ""), \
+        GUARD_CMPS[node.attrs.get("cmp", "eq")]
+
+    def assertion(args, attrs, vals, env):
+        if not cmp(attrs["lhs"], attrs["rhs"]):
+            raise exc(msg)
+    return assertion
 
 
 _SEQ: dict = {}

@@ -94,7 +94,8 @@ def _list_index(lw, node, ins):
 def _guard(lw, node, ins):
     a = node.attrs
     if not node.inputs:  # a size decision: checked by the runtime before any memory is touched
-        lw.size_guards.append((a["lhs"], a["cmp"], a["rhs"], a.get("msg", ""), node.source))
+        lw.size_guards.append((a["lhs"], a["cmp"], a["rhs"], a.get("msg", ""), node.source)
+                              + ((a["error"],) if a.get("error") else ()))  # an assertion
         return []
     return _data_guard(lw, node, ins[0])
 

@@ -22,6 +22,7 @@ from ._context import SCRIPTING, replay
 from ._effects import pin_strings
 from ._ignore_log import compiling
 from ._numbers import NUMBERS, restore_outputs
+from ._state import RETRACE_OK, Retrace, Undefined
 
 __all__ = ["Variants", "compile_trace", "MAX_VARIANTS"]
 
@@ -92,7 +93,26 @@ class Variants:
 
 
 def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None) -> _Compiled:
-    """Record scripted ``fn`` on ``args``; returns the compiled graph."""
+    """Record scripted ``fn`` on ``args``; returns the compiled graph.  An ``if`` that
+    assigns a name in one branch only, read afterwards, is recorded again in Python."""
+    seed = None
+    RETRACE_OK[0] += 1
+    try:
+        for _ in range(_MAX_RETRACE):
+            try:
+                return _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed)
+            except Retrace as e:
+                e.keys.add(e.key)
+                seed = e.log
+    finally:
+        RETRACE_OK[0] -= 1
+    return _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed)
+
+
+_MAX_RETRACE = 16
+
+
+def _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed) -> _Compiled:
     SCRIPTING[0] += 1
     PATHS.append(paths or {})
     NUMBERS.append(set())
@@ -100,16 +120,20 @@ def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None) -> _Co
 
     def run(*a, **k):
         # a returned f-string of traced values: guard what it shows
-        return pin_strings(fn(*a, **k))
+        return pin_strings(_defined(fn(*a, **k)))
     try:
-        with warnings.catch_warnings(), compiling() as log:
+        with warnings.catch_warnings(), compiling(seed) as log:
             warnings.simplefilter("ignore", TracerWarning)
-            trace, _ = record(run, args, kwargs, module, strict=False, sig_fn=sig_fn or fn)
+            try:
+                trace, _ = record(run, args, kwargs, module, strict=False, sig_fn=sig_fn or fn)
+            except Retrace as e:
+                e.log = log
+                raise
         restore_outputs(trace.graph, trace.n_out, NUMBERS[-1])
     except Exception as e:
         _restore(saved)
         saved = ()
-        if sig_fn is None or isinstance(e, NotSupportedError):
+        if sig_fn is None or isinstance(e, (NotSupportedError, Retrace)):
             raise
         # the code raises: run it as Python so the error (and what it printed or changed
         # before raising) is exactly Python's
@@ -124,6 +148,20 @@ def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None) -> _Co
     comp = _Compiled(trace)
     comp._gt_ignored_calls = log.real  # the first run takes their results (_ignore_log)
     return comp
+
+
+def _defined(out):
+    """``out``, after reading every value in it: a returned name that is unassigned on this
+    path raises UnboundLocalError (or records its ``if`` again, see ``UnstageIf``)."""
+    if isinstance(out, Undefined):
+        out._fail()
+    elif isinstance(out, (tuple, list)):
+        for x in out:
+            _defined(x)
+    elif isinstance(out, dict):
+        for x in out.values():
+            _defined(x)
+    return out
 
 
 def _snapshot(args, kwargs, module):

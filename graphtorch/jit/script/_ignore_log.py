@@ -118,9 +118,13 @@ def logged_call(f, args, kwargs, call):
 
 
 @contextlib.contextmanager
-def compiling():
-    """Log the ignored calls of one compilation; yields the log."""
+def compiling(seed=None):
+    """Log the ignored calls of one compilation; yields the log.  ``seed``: the log of an
+    attempt that was abandoned to record the function again (see ``_state.Retrace``): its
+    calls' results are taken by the same calls instead of calling again."""
     log = _Log()
+    if seed is not None:
+        log.spec = list(seed.spec) + list(seed.real)
     LOGS.append(log)
     try:
         yield log

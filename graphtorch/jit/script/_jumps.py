@@ -51,7 +51,11 @@ class _Lowering:
         out = []
         for i, s in enumerate(stmts):
             if isinstance(s, ast.Return) and self.ret_mode:
-                val = s.value if s.value is not None else ast.Constant(value=None)
+                val = s.value
+                if val is None or isinstance(val, ast.Constant) and val.value is None:
+                    # not None: that means "not returned yet" where paths are merged
+                    val = ast.copy_location(_rt("RETURNED_NONE"), s)
+                    ast.copy_location(val.value, s)
                 out += [_set(RETV, val, s), _set(RETF, ast.Constant(value=True), s)]
                 return out
             if isinstance(s, ast.Break) and loop is not None:
@@ -130,7 +134,10 @@ def lower_function(fdef: ast.FunctionDef) -> bool:
     if ret_mode:
         head = [_set(RETF, ast.Constant(value=False), fdef),
                 _set(RETV, ast.Constant(value=None), fdef)]
-        tail = ast.copy_location(ast.Return(value=_name(RETV)), fdef.body[-1])
+        tail = ast.copy_location(ast.Return(value=ast.Call(
+            func=_rt("retval"), args=[_name(RETV)], keywords=[])), fdef.body[-1])
+        for n in ast.walk(tail):
+            ast.copy_location(n, tail)
         body = head + body + [tail]
     fdef.body = body or [ast.copy_location(ast.Pass(), fdef)]
     return ret_mode

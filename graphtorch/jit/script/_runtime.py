@@ -14,7 +14,7 @@ from ...eager.tensor import Tensor
 from ...ir import symbolic as S
 from ...ops import dtypes as D
 from ._calls import call  # noqa: F401  (used by converted code)
-from ...ir.types import TensorType
+from ...ir.types import INT, TensorType
 from .._tracer import source_line
 from ._context import replay, replaying, staged, tracer
 from ._effects import fstring  # noqa: F401
@@ -22,9 +22,9 @@ from ._iterate import for_stmt, iterate  # noqa: F401
 from ._numbers import NUMBERS, is_number as number_value, mark as mark_number
 from ._stage_if import stage_if
 from ._stage_loop import COUNTERS, Plan, stage_loop
-from ._state import Undefined, alias, undefined  # noqa: F401
+from ._state import RETRACE_OK, WHOLE_LOOP, StageWhile, Undefined, alias, undefined  # noqa: F401
 
-__all__ = ["if_stmt", "if_exp", "while_stmt", "for_stmt", "iterate", "keep_going", "not_",
+__all__ = ["RETURNED_NONE", "retval", "if_stmt", "if_exp", "while_stmt", "for_stmt", "iterate", "keep_going", "not_",
            "and_", "or_", "call", "getitem", "setitem", "augitem", "slice", "undefined", "fmt",
            "truth", "fstring", "mul", "aug"]
 
@@ -36,6 +36,28 @@ _MAX_DEPTH = 32  # nested staged branches (a recursion on a tensor condition sto
 def _as_bool(t):
     t = t if t._data.size != 1 or t.ndim == 0 else t.reshape(())
     return t if t.dtype is D.bool else t.bool()
+
+
+# ------------------------------------------------------------------ return values
+class _ReturnedNone:
+    """What ``return`` / ``return None`` stores in the return-value variable: a None there
+    means "not returned yet" when data-dependent paths are merged (a returned None merged
+    with a number would become a zero placeholder); a path that returned None on one side
+    only is decided in Python (with a guard) instead."""
+
+    def __repr__(self):
+        return "None"
+
+    def __reduce__(self):
+        return "RETURNED_NONE"
+
+
+RETURNED_NONE = _ReturnedNone()
+
+
+def retval(v):
+    """The function's result from its return-value variable."""
+    return None if v is RETURNED_NONE else v
 
 
 # ------------------------------------------------------------------ boolean operators
@@ -62,7 +84,7 @@ def and_(a, *rest):
     """``a and b and ...`` (later operands are thunks); on a traced tensor, a bool tensor."""
     for i, th in enumerate(rest):
         if staged(a):
-            return _tensor_logic(a, rest[i:], "logical_and")
+            return _tensor_logic(_truth_tested(a), rest[i:], "logical_and")
         if not a:
             return a
         a = th()
@@ -72,10 +94,19 @@ def and_(a, *rest):
 def or_(a, *rest):
     for i, th in enumerate(rest):
         if staged(a):
-            return _tensor_logic(a, rest[i:], "logical_or")
+            return _tensor_logic(_truth_tested(a), rest[i:], "logical_or")
         if a:
             return a
         a = th()
+    return a
+
+
+def _truth_tested(a):
+    """``a`` (an operand Python's ``and``/``or`` tests with ``bool``): a tensor of more
+    than one element raises eager's error here, not later at an unrelated operand."""
+    if a._data.size != 1:
+        with replay():
+            bool(a)  # RuntimeError: the truth value is ambiguous
     return a
 
 
@@ -141,13 +172,19 @@ def while_stmt(test, body, get, set_, names, extra):
     """``while test(): body()`` (``extra()`` is the break/return flag test); a Loop node
     once the condition is a traced tensor."""
     tr = tracer()
-    tried = False
+    key = getattr(body, "__code__", None)
+    if tr is not None and key in WHOLE_LOOP and \
+            _stage_whole(tr, test, body, get, set_, names, extra):
+        return
+    tried, ran = False, 0
     while True:
         go = extra() if extra is not None else True
         if not staged(go) and not go:
             return
         c = test()
         if tr is not None and not tried and (staged(go) or staged(c)):
+            if ran and key is not None and key not in WHOLE_LOOP and RETRACE_OK[0]:
+                raise StageWhile(key)  # record the function again: the whole loop one Loop
             tried = True
 
             def next_cond():
@@ -159,6 +196,24 @@ def while_stmt(test, body, get, set_, names, extra):
         if not (go and c):  # Python semantics (guards on traced data)
             return
         body()
+        ran += 1
+
+
+def _stage_whole(tr, test, body, get, set_, names, extra) -> bool:
+    """A while loop whose first test is a Python bool and later tests are data-dependent
+    (see ``StageWhile``) as one Loop from its first iteration: the first condition is a
+    constant and the body's condition must be a traced tensor (else nothing is recorded and
+    the loop runs as before)."""
+    go = extra() if extra is not None else True
+    c = test() if go else False
+    if staged(go) or staged(c) or not (go and c):
+        return False  # staged anyway, or no iteration at all: the ordinary path
+
+    def next_cond():
+        return _both(extra() if extra is not None else True, test())
+    plan = Plan(None, None, True, next_cond, lambda: _py_while(test, body, extra))
+    plan.need_staged = True
+    return stage_loop(tr, plan, body, get, set_, names)
 
 
 def _py_while(test, body, extra):
@@ -202,7 +257,58 @@ def getitem(x, idx):
                 else:
                     d += 1
             return out
+        hit = _runtime_slice_dim(items)
+        if hit is not None:
+            return _slice_at(x, *hit)
     return x[idx]
+
+
+def _runtime_slice_dim(items):
+    """(dim, slice) when one slice of the index has a bound that is a traced 0-dim int tensor
+    (a loop-carried Python int: ``x[:n]``) and the other entries are full slices."""
+    pos = [k for k, e in enumerate(items) if type(e) is builtins.slice and
+           (_loop_index(e.start) or _loop_index(e.stop))]
+    if len(pos) != 1:
+        return None
+    k, e = pos[0], items[pos[0]]
+    if not all(j == k or (type(f) is builtins.slice and f == builtins.slice(None))
+               for j, f in enumerate(items)):
+        return None
+    if not (e.step is None or type(e.step) is int and e.step > 0) or not all(
+            b is None or type(b) is int or _loop_index(b) for b in (e.start, e.stop)):
+        return None
+    return k, e
+
+
+def _slice_at(x, d, e):
+    """``x[..., a:b]`` with run-time bounds: one ``slice`` node whose start/end attributes
+    are int Values (``scalar.int`` of the carried tensor), so a loop stays one Loop; the
+    result's size along ``d`` is a data-dependent symbol."""
+    tr = tracer()
+    xv = tr.value_of(x)
+    if x.ndim <= d:
+        return x[(builtins.slice(None),) * d + (e,)]  # eager's error
+    src, scope = source_line(), tr.scope[-1] if tr.scope else ""
+
+    def bound(b):
+        if not _loop_index(b):
+            return b
+        return tr.graph.create("scalar.int", [tr.value_of(b)], {}, [INT], source=src,
+                               scope=scope).outputs[0]
+
+    def now(b):
+        return int(b._data) if isinstance(b, Tensor) else b
+    with replay():
+        out = alias(x[(builtins.slice(None),) * d +
+                      (builtins.slice(now(e.start), now(e.stop), e.step),)])
+    t = xv.type
+    shape = None if t.shape is None else \
+        t.shape[:d] + (tr._data_symbol(out._data.shape[d]),) + t.shape[d + 1:]
+    node = tr.graph.create("slice", [xv], {"dim": d, "start": bound(e.start),
+                                           "end": bound(e.stop), "step": e.step or 1},
+                           [TensorType(out._dtype, shape, t.device)], source=src, scope=scope)
+    tr.bind(out, node.outputs[0])
+    return out
 
 
 def _select_counter(x, d, i):

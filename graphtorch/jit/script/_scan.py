@@ -140,25 +140,42 @@ def stack_call(f, args, kwargs):
         return None
     lst = args[0]
     dim = kwargs.get("dim", args[1] if len(args) > 1 else 0)
-    if type(dim) is not int:
-        return None
+    if type(dim) is not int or (not lst.prefix and list.__len__(lst) == 0):
+        return None  # nothing appended now: the eager call raises torch's error
     if f is G.stack:
         whole = _whole_with_prefix(lst)
         if whole is None:
             return None
+        _assert_nonempty(lst, whole, "RuntimeError", "stack expects a non-empty TensorList")
         return whole if dim == 0 else whole.movedim(0, dim)
-    if f in (G.cat, G.concat):
+    if f in (G.cat, G.concat, getattr(G, "concatenate", G.cat)):
         if lst.stacked.ndim < 2:
             return None  # cat of 0-dim items: the eager call raises torch's error
         d = dim + lst.stacked.ndim - 1 if dim < 0 else dim
         whole = _whole_with_prefix(lst)
         if whole is None or not 0 <= d < lst.stacked.ndim - 1:
             return None
+        _assert_nonempty(lst, whole, "ValueError",
+                         "torch.cat(): expected a non-empty list of Tensors")
         if d:
             whole = whole.movedim(0, d)
         sizes = list(whole.shape)  # symbolic sizes: no guard on the product
         return whole.reshape(sizes[:d] + [sizes[d] * sizes[d + 1]] + sizes[d + 2:])
     return None
+
+
+def _assert_nonempty(lst, whole, error, msg):
+    """Eager ``torch.stack([])`` / ``torch.cat([])`` raise: when the loop may run zero times
+    (its count is a size expression), record an assertion Guard (``error=``: it raises eager's
+    exception and message, never GuardError, so torch.compile does not capture again)."""
+    from ...ir import symbolic as S
+    tr = tracer()
+    if lst.prefix or tr is None:
+        return
+    lead = tr.subst(S.expr_of(whole.shape[0]))
+    if type(lead) is S.Expr:
+        tr._node("Guard", [], {"lhs": lead, "cmp": "gt", "rhs": 0, "msg": msg,
+                               "error": error}, [])
 
 
 def empty_rows(like_shape, dtype):

@@ -19,7 +19,7 @@ from ._ignore_log import not_taken
 from ._jumps import RETV
 from ._numbers import NUMBERS, mark as mark_number, is_number as number_value
 from ._unify import conform, conform_like, leaf_items, unify
-from ._state import (Undefined, alias, copy_state, describe, flat_state, is_number,
+from ._state import (NO_STAGE, Undefined, alias, copy_state, describe, flat_state, is_number,
                      merge_type, number_dtype, number_tensor, output)
 
 __all__ = ["stage_if", "cond_value", "truth"]
@@ -48,6 +48,8 @@ def _numeric(x) -> bool:
 def stage_if(tr, cond, fns, get, set_, names) -> bool:
     """Record ``fns[0]`` / ``fns[1]`` as the blocks of an If on tensor ``cond``; False (with
     nothing recorded and the state restored) if they cannot be blocks."""
+    if getattr(fns[0], "__code__", None) in NO_STAGE:
+        return False
     init = tuple(get())
     taken = 0 if truth(cond) else 1
     undo = Undo(tr)
@@ -61,7 +63,7 @@ def stage_if(tr, cond, fns, get, set_, names) -> bool:
     set_(init)
     with replay():
         fns[taken]()
-    set_(_bind(tr, node, init, tuple(get()), outs, names, refs))
+    set_(_bind(tr, node, init, tuple(get()), outs, names, refs, fns[0]))
     return True
 
 
@@ -169,7 +171,7 @@ def _merge_struct(tr, j, name, runs, taken, outs, rets):
     outs.append((j, "struct", (spec, leaves, types)))
 
 
-def _bind(tr, node, init, final, outs, names, refs):
+def _bind(tr, node, init, final, outs, names, refs, then=None):
     """Bind the replayed values to the If outputs; returns the new state."""
     final = list(final)
     init_flat = flat_state(init)
@@ -185,7 +187,8 @@ def _bind(tr, node, init, final, outs, names, refs):
             final[j] = obj
         elif i == "undefined":  # no output: the name is unusable after the if
             final[j] = Undefined(names[j], "it is assigned in only one branch of a "
-                                           "data-dependent if")
+                                           "data-dependent if",
+                                 getattr(then, "__code__", None))
         elif i == "struct":
             spec, leaves, types = t
             obj = conform(final[j], spec, leaves)

@@ -53,6 +53,7 @@ class Plan:
     def __init__(self, trip, item, cond0, next_cond, replay_fn):
         self.trip, self.item, self.cond0 = trip, item, cond0
         self.next_cond, self.replay = next_cond, replay_fn
+        self.need_staged = False  # the condition after the body must be a traced tensor
 
 
 def stage_loop(tr, plan: Plan, body, get, set_, names) -> bool:
@@ -166,6 +167,8 @@ def _record(tr, plan, body, get, set_, names, init, promote, general, hints, sca
         new_vals = _check(tr, flat, final, carried, ptypes, names, init, promote, general,
                           hints, scans)
         scanned = _scan_values(tr, lists, final, names)
+        if plan.need_staged and not (isinstance(c, Tensor) and tr.lookup(c) is not None):
+            raise StagingAbort("the loop condition stays a Python value")
         cv = _scalar_value(tr, c)
         blk.returns = [cv] + new_vals + [v for _, v, _ in scanned]
     if scanned:

@@ -15,7 +15,7 @@ from ...ops import dtypes as D
 from .. import _pytree as P
 from ._context import StagingAbort, fresh
 
-__all__ = ["Undefined", "undefined", "copy_state", "flat_state", "is_number", "number_tensor",
+__all__ = ["Undefined", "Retrace", "UnstageIf", "StageWhile", "NO_STAGE", "WHOLE_LOOP", "RETRACE_OK", "undefined", "copy_state", "flat_state", "is_number", "number_tensor",
            "number_dtype", "merge_type", "alias", "describe", "output"]
 
 
@@ -23,18 +23,59 @@ class Undefined:
     """The value of a local before its first assignment (or after a data-dependent ``if``
     that assigns it in one branch only): any use raises UnboundLocalError."""
 
-    __slots__ = ("name", "why")
+    __slots__ = ("name", "why", "key")
 
-    def __init__(self, name, why=""):
-        self.name, self.why = name, why
+    def __init__(self, name, why="", key=None):
+        self.name, self.why, self.key = name, why, key
 
     def _fail(self, *a, **k):
+        from ._context import tracer
+        if self.key is not None and self.key not in NO_STAGE and RETRACE_OK[0] and \
+                tracer() is not None:
+            raise UnstageIf(self.key)  # eager reads it on the path that assigned it
         why = f" ({self.why})" if self.why else ""
         raise UnboundLocalError(f"cannot access local variable '{self.name}' where it is not "
                                 f"associated with a value{why}")
 
     def __repr__(self):
         return f"<undefined {self.name}>"
+
+
+class Retrace(Exception):
+    """Recording must start again with ``key`` (a code object) added to ``self.keys`` (a set
+    read by the runtime); ``log`` is the abandoned attempt's log of ignored calls."""
+    keys: set = set()
+
+    def __init__(self, key, why):
+        super().__init__(why)
+        self.key, self.log = key, None
+
+
+class UnstageIf(Retrace):
+    """A name one branch of a recorded If assigns is read after it: eager reads it on the
+    path that assigned it, so the function is recorded again with that ``if`` run in Python
+    (a guard on its condition).  ``key``: the then-branch's code object."""
+
+    def __init__(self, key):
+        super().__init__(key, "an if that assigns a name in one branch only runs in Python")
+        self.keys = NO_STAGE
+
+
+class StageWhile(Retrace):
+    """A ``while`` whose first test was a Python bool turned data-dependent after some
+    iterations run in Python: the function is recorded again with the whole loop one Loop
+    (its first condition a constant).  ``key``: the loop body's code object."""
+
+    def __init__(self, key):
+        super().__init__(key, "a while loop becomes data-dependent after its first test")
+        self.keys = WHOLE_LOOP
+
+
+NO_STAGE: set = set()  # then-branch code objects of ifs that run in Python (see UnstageIf)
+# > 0 while compile_trace records (it can start again); a scripted function recorded inline
+# into another trace (torch.compile, jit.trace) cannot, and keeps its first recording
+RETRACE_OK = [0]
+WHOLE_LOOP: set = set()  # body code objects of whiles staged from their first test
 
 
 for _m in ("__bool__", "__call__", "__iter__", "__len__", "__getitem__", "__setitem__",

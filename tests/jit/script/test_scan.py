@@ -2,7 +2,10 @@
 so a graph recorded at one length runs at any other."""
 from __future__ import annotations
 
+import pytest
+
 import graphtorch as torch
+from graphtorch.ir.errors import GuardError
 from graphtorch.jit.script import script
 
 from .helpers import kinds, same
@@ -30,8 +33,12 @@ def test_append_loop_is_one_scan_loop_at_every_length():
     for n in (5, 9, 1):
         x = torch.randn(n, 3)
         same(rnn(x, w), sf(x, w))
-    # zero steps: the scan output is empty (eager's torch.stack([]) raises instead)
-    assert tuple(sf(torch.randn(0, 3), w).shape) == (0, 3)
+    # zero steps: eager's torch.stack([]) raises, and so does the graph (an assertion Guard)
+    with pytest.raises(RuntimeError, match="stack expects a non-empty TensorList"):
+        rnn(torch.randn(0, 3), w)
+    with pytest.raises(RuntimeError, match="stack expects a non-empty TensorList") as e:
+        sf(torch.randn(0, 3), w)
+    assert not isinstance(e.value, GuardError)
     assert len(sf._variants.items) == 1  # recorded at length 5, ran at 9, 1 and 0
     loop = _loop(sf.graph)
     assert loop.attrs["n_scan"] == 1
@@ -174,3 +181,56 @@ def test_list_changed_or_read_after_the_loop():
         sf = script(fn)
         for x in (torch.ones(3, 2), -torch.ones(4, 2), torch.ones(5, 2)):
             same(fn(x), sf(x))
+
+
+def _stack_while(x):
+    out = []
+    while x.sum() > 0:
+        out.append(x)
+        x = x - 1
+    return torch.stack(out)
+
+
+def _cat_rows(x):
+    out = []
+    for i in range(x.size(0)):
+        out.append(x[i].unsqueeze(0) * 2)
+    return torch.cat(out)
+
+
+def _stack_prefix(x):
+    out = [x.sum()]
+    for i in range(x.size(0)):
+        out.append(x[i])
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("fn,exc,msg", [
+    (_stack_while, RuntimeError, "stack expects a non-empty TensorList"),
+    (_cat_rows, ValueError, r"torch.cat\(\): expected a non-empty list of Tensors")])
+@pytest.mark.parametrize("backend", [None, "interpreter", "llvm"])
+def test_zero_trip_scan_raises_eagers_error(fn, exc, msg, backend):
+    """A scan loop that runs zero times raises eager's error (not GuardError: no capture
+    again), whether it ran zero times at the first call or only later."""
+    empty, full = (torch.tensor([-2.0]), torch.tensor([2.0])) if fn is _stack_while else \
+        (torch.zeros(0), torch.tensor([2.0, 1.0]))
+    with pytest.raises(exc, match=msg):
+        fn(empty)
+    for order in ((full, empty), (empty, full)):
+        sf = script(fn)
+        if backend is not None:
+            sf = torch.compile(sf, backend=backend)
+        for x in order:
+            if x is empty:
+                with pytest.raises(exc, match=msg) as e:
+                    sf(x)
+                assert not isinstance(e.value, GuardError)
+            else:
+                same(fn(x), sf(x))
+
+
+def test_zero_trip_scan_with_prefix_is_not_an_error():
+    sf = script(_stack_prefix)
+    for x in (torch.tensor([2.0, 1.0]), torch.zeros(0)):
+        same(_stack_prefix(x), sf(x))
+    assert "Guard" not in kinds(sf.graph)
