@@ -46,7 +46,11 @@ def _build(spec, it):
     kind, extra, kids = spec
     if kind == "const":
         return extra
-    vals = [_build(k, it) for k in kids]
+    return assemble(kind, extra, [_build(k, it) for k in kids])
+
+
+def assemble(kind, extra, vals):
+    """The container of a non-leaf spec node ``(kind, extra, ...)`` holding ``vals``."""
     if kind == "tuple":
         return tuple(vals)
     if kind == "list":

@@ -145,13 +145,7 @@ def conform(v, spec, leaves, make=None):
             if len(x) != len(kids):
                 raise StagingAbort("a carried sequence changes length")
             vals = [build(y, sk) for y, sk in zip(x, kids)]
-        if kind == "tuple":
-            return tuple(vals)
-        if kind == "list":
-            return vals
-        if kind == "namedtuple":
-            return extra(*vals)
-        return dict(zip(extra, vals))
+        return P.assemble(kind, extra, vals)
     return build(v, spec)
 
 
