@@ -211,3 +211,25 @@ def test_nodes_carry_source_and_module_path_metadata():
     meta = {p.key: p.value for p in gemm.metadata_props}
     assert "test_onnx_api.py:" in meta["source"] and meta["module"] == "fc1"
     assert gemm.doc_string == meta["source"] and gemm.name.startswith("/fc1/")
+
+
+class _ScanStack(torch.nn.Module):
+    def forward(self, x, n):
+        out = []
+        for i in range(n):
+            out.append(x * i)
+        return torch.stack(out)
+
+
+def test_zero_trip_assertion_is_reported_not_dropped(tmp_path):
+    m = torch.jit.script(_ScanStack())
+    x, n = torch.ones(3), torch.tensor(4)
+    m(x, n)
+    with pytest.raises(RuntimeError, match="non-empty TensorList"):
+        m(x, torch.tensor(0))
+    with pytest.warns(UserWarning, match="stack expects a non-empty TensorList.*no assertion"):
+        torch.onnx.export(m, (x, n), str(tmp_path / "scan.onnx"))
+    model = onnx.load(str(tmp_path / "scan.onnx"))
+    names = [i.name for i in model.graph.input]
+    got = run_ort(model, dict(zip(names, [x.numpy(), np.array(3)])))
+    np.testing.assert_allclose(got[0], m(x, torch.tensor(3)).numpy())

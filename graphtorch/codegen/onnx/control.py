@@ -125,6 +125,12 @@ def _guard(ctx, node, lower_block):
                       f"{node.source or '<unknown>'} ({node.attrs.get('kind')}() gave "
                       f"{node.attrs.get('expected')!r}); the exported model always takes that "
                       "path. Use torch.cond for data-dependent control flow.", stacklevel=4)
+    elif node.attrs.get("error"):  # an assertion (zero-trip scan): ONNX has no way to raise
+        warnings.warn(f"ONNX export: {node.source or '<unknown>'} raises "
+                      f"{node.attrs['error']}({node.attrs.get('msg', '')!r}) in eager when "
+                      f"{node.attrs.get('lhs')} {node.attrs.get('cmp')} {node.attrs.get('rhs')} "
+                      "fails; ONNX has no assertion, so the exported model does not check it.",
+                      stacklevel=4)
     return None
 
 
