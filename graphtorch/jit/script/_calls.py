@@ -23,6 +23,7 @@ from ..frontend import NotSupportedError
 from ._context import replay, replaying, scripting, tracer
 from ._effects import record_print
 from ._ignore_log import LOGS, logged_call, replayed
+from ._scalars import item_number, number_isinstance, runtime_number
 from ._scan import StackedList, stack_call
 from ._state import alias
 
@@ -73,6 +74,13 @@ def call(f, *args, **kwargs):
         if LOGS and _modifier(f) == "ignore":  # (called once per eager call, see _ignore_log)
             return logged_call(f, args, kwargs, lambda: f(*args, **kwargs))
         return f(*args, **kwargs)
+    if f is builtins.isinstance and len(args) == 2:  # a run-time number keeps its Python type
+        known = number_isinstance(*args)
+        if known is not None:
+            return known
+    num = _runtime_number(f, args, kwargs)
+    if num is not None:  # int(t) / float(t) / t.item(): a run-time number, no guard
+        return num
     if f in _INT_ARGS:  # range(n) outside a for: Python takes a symbolic n without asking
         args = tuple(int(a) if type(a) is SymInt else a for a in args)
     if args and type(args[0]) is StackedList:  # torch.stack(outs) after a scanned loop
@@ -98,6 +106,18 @@ def call(f, *args, **kwargs):
         if conv is not None:
             return conv(*args, **kwargs)
     return f(*args, **kwargs)
+
+
+def _runtime_number(f, args, kwargs):
+    """``int(t)``, ``float(t)`` or ``t.item()`` of a traced tensor as a graph value
+    (``_scalars``); None for every other call."""
+    if kwargs:
+        return None
+    if f is builtins.int or f is builtins.float:
+        return runtime_number(f, args[0]) if len(args) == 1 else None
+    if not args and getattr(f, "__func__", None) is Tensor.item:
+        return item_number(f.__self__)
+    return None
 
 
 def _call_module(tr, m, args, kwargs):

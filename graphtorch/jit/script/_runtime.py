@@ -20,13 +20,14 @@ from ._context import replay, replaying, staged, tracer
 from ._effects import fstring  # noqa: F401
 from ._iterate import for_stmt, iterate  # noqa: F401
 from ._numbers import NUMBERS, is_number as number_value, mark as mark_number
+from ._scalars import ARITH_OPS, arith  # noqa: F401  (arith: used by converted code)
 from ._stage_if import stage_if
 from ._stage_loop import COUNTERS, Plan, stage_loop
 from ._state import RETRACE_OK, WHOLE_LOOP, StageWhile, Undefined, alias, undefined  # noqa: F401
 
 __all__ = ["RETURNED_NONE", "retval", "if_stmt", "if_exp", "while_stmt", "for_stmt", "iterate", "keep_going", "not_",
            "and_", "or_", "call", "getitem", "setitem", "augitem", "slice", "undefined", "fmt",
-           "truth", "fstring", "mul", "aug"]
+           "truth", "fstring", "mul", "aug", "arith"]
 
 slice = builtins.slice
 _DEPTH = [0]
@@ -372,7 +373,7 @@ def aug(x, op, v):
             return _PURE[op](x, v)  # the eager replay of a staged block: numbers' dtypes
         xv = tr.lookup(x) if tr is not None and NUMBERS else None
         if xv is not None and number_value(xv, NUMBERS[-1]):
-            return _PURE[op](x, v)
+            return arith(op, x, v) if op in ARITH_OPS else _PURE[op](x, v)
     return _AUG[op](x, v)
 
 
@@ -382,13 +383,13 @@ def augitem(x, idx, op, v):
 
 
 def mul(a, b):
-    """``a * b``; repeating a sequence a symbolic number of times reads the size (a guard:
-    Python's sequence repeat takes the int without asking)."""
-    if type(a) is S.SymInt and isinstance(b, (list, tuple, str)):
-        a = int(a)
-    elif type(b) is S.SymInt and isinstance(a, (list, tuple, str)):
-        b = int(b)
-    return a * b
+    """``a * b``; repeating a sequence a symbolic (or run-time) number of times reads the
+    number (a guard: Python's sequence repeat takes the int without asking)."""
+    if isinstance(b, (list, tuple, str)) and (type(a) is S.SymInt or isinstance(a, Tensor)):
+        a = int(a) if type(a) is S.SymInt else operator.index(a)
+    elif isinstance(a, (list, tuple, str)) and (type(b) is S.SymInt or isinstance(b, Tensor)):
+        b = int(b) if type(b) is S.SymInt else operator.index(b)
+    return arith("Mult", a, b)
 
 
 def truth(fn, x):

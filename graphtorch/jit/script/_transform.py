@@ -245,6 +245,9 @@ class Transformer:
         return ex.visit(sl)
 
 
+_ARITH_OPS = ("Add", "Sub", "Div", "FloorDiv", "Mod", "Pow")
+
+
 class _Exprs(ast.NodeTransformer):
     """Expression rewriting inside one statement (nested defs are left to ``Transformer``)."""
 
@@ -269,6 +272,9 @@ class _Exprs(ast.NodeTransformer):
         node = self.generic_visit(node)
         if isinstance(node.op, ast.Mult):  # ``[0] * n``: a symbolic n must be guarded
             return _call(_rt("mul"), [node.left, node.right], node)
+        op = type(node.op).__name__
+        if op in _ARITH_OPS:  # numbers read from tensors keep Python's result types
+            return _call(_rt("arith"), [ast.Constant(op), node.left, node.right], node)
         return node
 
     def visit_IfExp(self, node):
