@@ -13,8 +13,15 @@ im2col copies contiguous runs: rows are (channel, kh, kw), and for each output r
 valid ``ow`` range of a kernel column is computed once, so the inner loop is a plain (strided
 for stride > 1) copy with no per-element division or select.  A 1x1 stride-1 unpadded
 convolution reads the input image directly as the GEMM operand (no im2col).
+
+Two kernels replace im2col + GEMM where they are faster, writing the same per-image result the
+epilogue reads: Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with many channels
+(``conv_winograd.py``: the ResNet block, 1.8x) and direct kernels for few taps and output
+channels (``conv_direct.py``: LeNet's two layers, 1.4-1.7x).
 The epilogue fusion and BatchNorm folding live in ``rules_conv_fuse.py``."""
 from __future__ import annotations
+
+import os
 
 from llvmlite import ir
 
@@ -30,6 +37,12 @@ from .tensors import TensorH
 
 ZERO = ir.Constant(I64, 0)
 ONE = ir.Constant(I64, 1)
+# Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (conv_winograd.py) with at least this
+# many (input, output) channel pairs; GRAPHTORCH_LLVM_WINOGRAD=0 turns it off
+WINOGRAD = os.environ.get("GRAPHTORCH_LLVM_WINOGRAD", "1") != "0"
+WINOGRAD_MIN_PAIRS = 32 * 32
+# a direct kernel (no im2col) for few taps and output channels (conv_direct.py)
+DIRECT_CONV = os.environ.get("GRAPHTORCH_LLVM_DIRECT_CONV", "1") != "0"
 
 
 def _tup(v, nd):
@@ -118,15 +131,25 @@ def emit_conv(lw, spec, dest, epi, shift, fn_cls=None):
     ``epi``: None (the GEMM writes ``dest`` directly; ``shift`` [1, OC, 1, 1] is added in
     place) or a Lazy over the conv shape reading the tile, stored into ``dest`` (by
     ``fn_cls``'s ``epilogue``: a ``_ConvFn`` subclass may store a pooled result instead)."""
+    from . import conv_winograd as WG
+    u = WG.weight_kernel(lw, spec) if WG.applies(spec) else None
+    from . import conv_direct as D
+    wt = D.pack_weights(lw, spec) if u is None and D.applies_oc(spec) else None
     lw.step += 1
     uses = [spec.x, spec.w, dest] + ([spec.bias] if spec.bias is not None else [])
+    uses += [h for h in (u, wt) if h is not None]
     for h in uses + ([epi] if epi is not None else []):
         lw.touch(h)
     lw.kernels += 1
     fc = FnCtx(lw.module, f"gt_conv{lw.kernels}", lw.symbol_slot, extra_args=(I64, I64))
     fc.fn.linkage = "internal"
+    # one call per graph run: inlining it into the entry gains nothing and makes LLVM's
+    # passes work on one huge function (LeNet's compile time: +0.5 s)
+    fc.fn.attributes.add("noinline")
     lo, hi = fc.fn.args[2], fc.fn.args[3]
-    (fn_cls or _ConvFn)(fc, spec, dest, epi, shift).emit(lo, hi)
+    cf = (fn_cls or _ConvFn)(fc, spec, dest, epi, shift)
+    cf.u, cf.wt = u, wt
+    cf.emit(lo, hi)
     fc.finish()
     e = lw.entry
     flops = S.mul(S.mul(spec.n, spec.ocg), S.mul(spec.rows, spec.ncol))
@@ -141,6 +164,8 @@ class _ConvFn:
         self.fc, self.s, self.dest, self.epi, self.shift = fc, spec, dest, epi, shift
         self.ety = X.LTYPE[spec.dt]
         self.isz = 4 if spec.dt == "f32" else 8
+        self.u = None  # Winograd-transformed weights (conv_winograd.py), when it applies
+        self.wt = None  # weights packed [taps, OC] (conv_direct.py), when that applies
 
     def sz(self, e):
         return self.fc.size(e)
@@ -148,7 +173,11 @@ class _ConvFn:
     def emit(self, lo, hi):
         fc, s = self.fc, self.s
         b = fc.b
-        cols = ZERO if s.direct else b.mul(self.sz(s.rows), self.sz(s.ncol))
+        if self.u is not None:
+            from .conv_winograd import scratch_elems
+            cols = scratch_elems(self)
+        else:
+            cols = ZERO if s.direct else b.mul(self.sz(s.rows), self.sz(s.ncol))
         tile = ZERO if self.epi is None else b.mul(self.sz(s.oc), self.sz(s.ncol))
         total = b.add(cols, tile)
         malloc = X.declare(fc.fn.module, "malloc", PTR, [I64])
@@ -184,6 +213,26 @@ class _ConvFn:
         fc, s = self.fc, self.s
         b = fc.b
         xp = b.gep(s.x.ptr(fc), [self._x_image(n, g)], source_etype=self.ety)
+        if self.u is not None:  # groups == 1
+            from .conv_winograd import image
+            image(self, xp, self._out_ptr(n, ZERO))
+            return
+        if self.u is None and not s.direct:
+            from . import conv_direct as D
+            kernel = (D.usable, D.image) if D.applies(s) else \
+                (D.usable_oc, D.image_oc) if self.wt is not None else None
+            if kernel is not None:
+                with b.if_else(kernel[0](self)) as (yes, no):
+                    with yes:
+                        kernel[1](self, xp, self._out_ptr(n, g))
+                    with no:
+                        self._im2col_gemm(n, g, xp)
+                return
+        self._im2col_gemm(n, g, xp)
+
+    def _im2col_gemm(self, n, g, xp):
+        fc, s = self.fc, self.s
+        b = fc.b
         if s.direct:
             bptr = xp
         else:
@@ -191,16 +240,22 @@ class _ConvFn:
             bptr = self.cols
         ncol, rows = self.sz(s.ncol), self.sz(s.rows)
         wp = b.gep(s.w.ptr(fc), [b.mul(g, b.mul(self.sz(s.ocg), rows))], source_etype=self.ety)
-        crow = b.mul(g, self.sz(s.ocg))
-        if self.epi is not None:
-            cp = b.gep(self.tile, [b.mul(crow, ncol)], source_etype=self.ety)
-        else:
-            off = b.mul(b.add(b.mul(n, self.sz(s.oc)), crow), ncol)
-            cp = b.gep(self.dest.ptr(fc), [off], source_etype=self.ety)
+        cp = self._out_ptr(n, g)
         one = ONE
         lda = b.select(b.icmp_signed("<", rows, one), one, rows)
         gemm_call(fc, s.dt, False, False, self.sz(s.ocg), ncol, rows, wp, lda, bptr, ncol,
                   cp, ncol, 0.0)
+
+    def _out_ptr(self, n, g):
+        """Where group ``g`` of image ``n``'s GEMM result goes: the tile or the output."""
+        fc, s = self.fc, self.s
+        b = fc.b
+        ncol = self.sz(s.ncol)
+        crow = b.mul(g, self.sz(s.ocg))
+        if self.epi is not None:
+            return b.gep(self.tile, [b.mul(crow, ncol)], source_etype=self.ety)
+        off = b.mul(b.add(b.mul(n, self.sz(s.oc)), crow), ncol)
+        return b.gep(self.dest.ptr(fc), [off], source_etype=self.ety)
 
     # ---------------------------------------------------------------- im2col of one image
     def im2col(self, xp):
