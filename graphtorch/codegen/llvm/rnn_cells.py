@@ -1,7 +1,12 @@
-"""LSTM and GRU cells natively: the hidden-to-hidden product through BLAS into a buffer that
-already holds the input gates plus bias, then the gate nonlinearities as lazy element functions
-(fused into whoever reads the new state).  The third output (the saved activations, used only by
-the backward) stays lazy and costs nothing when unused."""
+"""LSTM and GRU cells natively.
+
+LSTM: the hidden-to-hidden product alone (rnn_pack.py: the weight transposed once per call
+for batches of a few rows), then one pass that adds the input gates and bias, applies the
+nonlinearities and writes both new states (the old form wrote the gates and bias into the
+product's buffer first and left h lazy, so the loop evaluated it twice: for the carried state
+and for the scan output).  GRU: the product through BLAS into a buffer holding the bias, the
+gates as lazy element functions (fused into whoever reads the new state).  The saved
+activations (used only by the backward) stay lazy and cost nothing when unused."""
 from __future__ import annotations
 
 from llvmlite import ir
@@ -10,6 +15,7 @@ from ...ir import symbolic as S
 from . import scalar as X
 from .fnctx import I64
 from .lower import dt_of, rule
+from .rnn_pack import hh_product
 from .rules_gemm import _BLAS, batched_gemm
 from .tensors import Lazy, deps_of
 
@@ -56,37 +62,47 @@ def _lstm_cell(lw, node, ins):
     if dt not in _BLAS:
         raise NotImplementedError("lstm_cell outside float32/float64")
     hid = S.floordiv(w.shape[0], 4)
-    pre = _preacts(lw, xg, h, w, bias, 4, dt, "lstm_pre")
+    # the GEMM writes h @ w.T alone (beta 0): the input gates and bias are added where the
+    # gates are read, saving a pass over the [*, 4H] preactivations per step
+    pre = lw.new_buf(xg.shape, dt, name="lstm_hh")
+    hh_product(lw, pre, lw.realize(h), lw.realize(w), dt)
+
+    def gate(fc, idx):
+        v = fc.b.fadd(pre.load(fc, idx), X.cast(fc.b, xg.load(fc, idx), xg.dt, dt))
+        if bias is not None:
+            v = fc.b.fadd(v, X.cast(fc.b, bias.load(fc, [idx[-1]]), bias.dt, dt))
+        return v
     hshape = node.outputs[0].type.shape
-
-    def c_new(fc, idx):
-        b = fc.b
-        i = _sig(b, dt, pre.load(fc, _col(fc, idx, 0, hid)))
-        f = _sig(b, dt, pre.load(fc, _col(fc, idx, 1, hid)))
-        g = X.libm(b, "tanh", dt, pre.load(fc, _col(fc, idx, 2, hid)))
-        cv = X.cast(b, c.load(fc, idx), c.dt, dt)
-        return b.fadd(b.fmul(f, cv), b.fmul(i, g))
-    c_val = node.outputs[1]
+    h_val, c_val = node.outputs[0], node.outputs[1]
+    h_buf = lw.new_buf(hshape, dt, h_val, h_val.name)
     c_buf = lw.new_buf(hshape, dt, c_val, c_val.name)
-    lw.emit_copy(c_buf, Lazy(hshape, dt, c_new))
 
-    def h_new(fc, idx):
+    def step(fc, idx):
+        # one pass computes both states: the new cell state and the hidden state reading it
         b = fc.b
-        o = _sig(b, dt, pre.load(fc, _col(fc, idx, 3, hid)))
-        return b.fmul(X.libm(b, "tanh", dt, c_buf.load(fc, idx)), o)
+        i = _sig(b, dt, gate(fc, _col(fc, idx, 0, hid)))
+        f = _sig(b, dt, gate(fc, _col(fc, idx, 1, hid)))
+        g = X.libm(b, "tanh", dt, gate(fc, _col(fc, idx, 2, hid)))
+        o = _sig(b, dt, gate(fc, _col(fc, idx, 3, hid)))
+        cv = X.cast(b, c.load(fc, idx), c.dt, dt)
+        cn = b.fadd(b.fmul(f, cv), b.fmul(i, g))
+        off = c_buf.offset(fc, idx)
+        c_buf.store_flat(fc, off, cn)
+        h_buf.store_flat(fc, off, b.fmul(X.libm(b, "tanh", dt, cn), o))
+    lw.emit_kernel(hshape, step, reads=[xg, c, pre] + ([bias] if bias is not None else []),
+                   writes=[h_buf, c_buf], name="lstm")
 
     def acts(fc, idx):
         b = fc.b
         j = idx[-1]
-        v = pre.load(fc, idx)
+        v = gate(fc, idx)
         lo = fc.size(S.mul(2, hid))
         hi = fc.size(S.mul(3, hid))
         is_g = b.and_(b.icmp_signed(">=", j, lo), b.icmp_signed("<", j, hi))
         return b.select(is_g, X.libm(b, "tanh", dt, v), _sig(b, dt, v))
-    h_lazy = Lazy(hshape, dt, h_new, cost=2)
     a_lazy = Lazy(pre.shape, dt, acts, cost=2)
-    h_lazy.deps = a_lazy.deps = _deps(ins, pre, c_buf)
-    return [h_lazy, c_buf, a_lazy]
+    a_lazy.deps = _deps(ins, pre)
+    return [h_buf, c_buf, a_lazy]
 
 
 def _deps(ins, *bufs):

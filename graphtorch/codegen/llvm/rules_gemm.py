@@ -17,7 +17,7 @@ from .fnctx import F32, F64, I8, I32, I64, PTR, const, numel
 from .lower import dt_of, rule
 from .rules_host import or_host
 from .rules_reduce import fop, reduce_kernel
-from .strided import realize
+from .strided import realize, realize_shared
 from .tensors import Buf, Lazy
 
 _BLAS = {"f32": ("gt_blas_sgemm", F32), "f64": ("gt_blas_dgemm", F64)}
@@ -241,13 +241,21 @@ def _linear(lw, node, ins):
         raise NotImplementedError("linear outside float32/float64 matrices")
     n, k = w.shape
     dest = lw.new_buf(value.type.shape, dt, value, value.name)
-    xb = realize(lw, x)
-    wb, wt = _operand(lw, w)  # a Linear weight [n, k] is B transposed
+    xb = realize_shared(lw, x, node)
+    # a Linear weight [n, k] is B transposed; a slice of a larger weight (the q/k/v thirds
+    # of attention's packed in_proj_weight) is read in place at its row stride
+    from .strided import matrix_operand
+    got = matrix_operand(lw, w)
+    if got is not None:
+        wb, wt, ldw, _, w_off = got
+    else:
+        (wb, wt), ldw, w_off = _operand(lw, w), None, 0
     beta = 0.0
     if bias is not None:
         _fill_bias(lw, dest, bias, dt)
         beta = 1.0
-    batched_gemm(lw, dest, xb, wb, False, not wt, numel(x.shape[:-1]), n, k, 1, 0, 0, beta, dt)
+    batched_gemm(lw, dest, xb, wb, False, not wt, numel(x.shape[:-1]), n, k, 1, 0, 0, beta, dt,
+                 ldb=ldw, b_off=w_off)
     return [dest]
 
 

@@ -12,7 +12,7 @@ from . import scalar as X
 from .fnctx import I64, strides
 from .lower import dt_of, rule
 from .rules_host import or_host
-from .strided import note_permute, note_reshape
+from .strided import note_offset, note_permute, note_reshape
 from .tensors import Buf, Lazy, Scalar, cost
 
 ZERO = ir.Constant(I64, 0)
@@ -140,7 +140,7 @@ def _slice(lw, node, ins):
             i = fc.b.add(i, fc.size(start))
         idx[dim] = i
         return idx
-    return [view(h, out_shape(node), mapper)]
+    return [note_offset(lw, h, view(h, out_shape(node), mapper), dim, start, step)]
 
 
 def _clamp_start(start, size):
@@ -374,7 +374,7 @@ def _split(lw, node, ins):
             if st != 0:
                 idx[dim] = fc.b.add(idx[dim], fc.size(st))
             return idx
-        outs.append(view(h, shape, mapper))
+        outs.append(note_offset(lw, h, view(h, shape, mapper), dim, st))
         start = S.add(start, shape[dim])
     return outs
 

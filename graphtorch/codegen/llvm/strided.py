@@ -12,7 +12,8 @@ from ...ir import symbolic as S
 from .fnctx import strides
 from .tensors import Buf, Lazy
 
-__all__ = ["note_permute", "note_reshape", "view_of", "matrix_operand", "realize"]
+__all__ = ["note_permute", "note_reshape", "note_offset", "view_of", "matrix_operand",
+           "realize", "realize_shared"]
 
 
 def _table(lw):
@@ -42,6 +43,21 @@ def note_permute(lw, src, out, dims):
         return out
     buf, off, st = v
     _table(lw)[id(out)] = (out, buf, off, tuple(st[d] for d in dims))
+    return out
+
+
+def note_offset(lw, src, out, dim, start, step=1):
+    """Record that Lazy ``out`` reads ``src`` from index ``start`` along ``dim`` every
+    ``step`` (split, slice: the q/k/v thirds of a packed attention weight), so a GEMM reads
+    it in place."""
+    v = view_of(lw, src) if lw is not None else None
+    if v is None or not isinstance(out, Lazy):
+        return out
+    buf, off, st = v
+    st = list(st)
+    off = S.add(off, S.mul(start, st[dim])) if start != 0 else off
+    st[dim] = S.mul(st[dim], step) if step != 1 else st[dim]
+    _table(lw)[id(out)] = (out, buf, off, tuple(st))
     return out
 
 
@@ -90,3 +106,17 @@ def realize(lw, h):
     dest = lw.new_buf(h.shape, h.dt)
     lw.emit_copy(dest.reshaped(src.shape), src)
     return dest
+
+
+def realize_shared(lw, h, node):
+    """``realize`` once per lazy handle for consumers in the graph's top-level block (the
+    q, k and v projections of attention all read one transposed input: one copy, not three).
+    A copy made inside a loop or a branch does not dominate later code, so is not shared."""
+    if not isinstance(h, Lazy) or node.owner is not lw.graph.block:
+        return realize(lw, h)
+    rec = _table(lw).get(("realized", id(h)))
+    if rec is not None and rec[0] is h:
+        return rec[1]
+    buf = realize(lw, h)
+    _table(lw)[("realized", id(h))] = (h, buf)
+    return buf
