@@ -112,8 +112,11 @@ class FnCtx:
         return floordiv(p, a, d) if op == "//" else floormod(p, a, d)
 
     # ---------------------------------------------------------------- loops
-    def loop(self, lo, hi, body, name="i"):
-        """Emit ``for i in range(lo, hi): body(i)`` at ``b``; ``body`` emits with ``self.b``."""
+    def loop(self, lo, hi, body, name="i", step=1, interleave=None):
+        """Emit ``for i in range(lo, hi, step): body(i)`` at ``b``; ``body`` emits with
+        ``self.b``.  ``interleave=n`` tags the loop with ``llvm.loop.interleave.count = n``
+        (1 for short rows, which the vectoriser's default interleaving would leave to the
+        scalar remainder loop)."""
         b = self.b
         pre = b.block
         head = b.append_basic_block(f"{name}.head")
@@ -126,9 +129,12 @@ class FnCtx:
         b.cbranch(b.icmp_signed("<", i, hi), loop, done)
         b.position_at_end(loop)
         body(i)
-        nxt = self.b.add(i, ir.Constant(I64, 1))
+        nxt = self.b.add(i, ir.Constant(I64, step))
         i.add_incoming(nxt, self.b.block)
-        self.b.branch(head)
+        br = self.b.branch(head)
+        if interleave is not None:
+            br.set_metadata("llvm.loop", _loop_id(self.b.module, "llvm.loop.interleave.count",
+                                                  interleave))
         self.b.position_at_end(done)
 
     def nest(self, extents, body, lo0=None, hi0=None):
@@ -191,3 +197,13 @@ def numel(shape):
     for d in shape:
         acc = S.mul(acc, d)
     return acc
+
+
+def _loop_id(mod, key, value):
+    """A distinct ``llvm.loop`` metadata node carrying ``key = value`` (a loop id names itself
+    first, so each loop gets its own node)."""
+    hint = mod.add_metadata([ir.MetaDataString(mod, key), ir.Constant(ir.IntType(32), value)])
+    tag = ir.MetaDataString(mod, f"gt.loop.{len(mod.metadata)}")
+    md = mod.add_metadata([tag, hint, tag])
+    md.operands = (md,) + tuple(md.operands[1:2])
+    return md

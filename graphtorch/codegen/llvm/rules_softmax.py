@@ -23,30 +23,10 @@ ZERO = ir.Constant(I64, 0)
 
 
 def _row_loop(fc, lo, hi, body, name):
-    """``fc.loop`` whose back edge carries ``llvm.loop.interleave.count = 1``: rows are short
-    (32 in attention), and the vectoriser's default 4 x 16 lanes per iteration would leave
-    them all to the scalar remainder loop."""
-    b = fc.b
-    mod = b.module
-    pre = b.block
-    head, loop = b.append_basic_block(f"{name}.head"), b.append_basic_block(f"{name}.body")
-    done = b.append_basic_block(f"{name}.done")
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64, name=name)
-    i.add_incoming(lo, pre)
-    b.cbranch(b.icmp_signed("<", i, hi), loop, done)
-    b.position_at_end(loop)
-    body(i)
-    i.add_incoming(fc.b.add(i, ir.Constant(I64, 1)), fc.b.block)
-    br = fc.b.branch(head)
-    once = mod.add_metadata([ir.MetaDataString(mod, "llvm.loop.interleave.count"),
-                             ir.Constant(ir.IntType(32), 1)])
-    tag = ir.MetaDataString(mod, f"gt.row.{len(mod.metadata)}")  # one loop id per loop
-    md = mod.add_metadata([tag, once, tag])
-    md.operands = (md,) + tuple(md.operands[1:2])  # a loop id names itself first
-    br.set_metadata("llvm.loop", md)
-    fc.b.position_at_end(done)
+    """``fc.loop`` with interleave count 1: rows are short (32 in attention), and the
+    vectoriser's default 4 x 16 lanes per iteration would leave them all to the scalar
+    remainder loop."""
+    fc.loop(lo, hi, body, name=name, interleave=1)
 
 
 def _maxnum(b, x, y):
