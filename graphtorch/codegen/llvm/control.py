@@ -13,6 +13,7 @@ from llvmlite import ir
 
 from ...ir import symbolic as S
 from .fnctx import I1, I32, I64, F64, const
+from .rules_runtime_scalar import runtime_scalar
 from .scalar import cast, compare
 from .tensors import Scalar, TensorH
 
@@ -54,7 +55,8 @@ _PY_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
 def _scalar(lw, node, ins):
     op = node.kind.split(".", 1)[1]
     if not all(isinstance(h, Scalar) and h.is_const for h in ins):
-        raise _not_native(node, "run-time scalar arithmetic")
+        # a tensor's number (int(t)) or arithmetic on run-time numbers: computed by the entry
+        return runtime_scalar(lw, node, ins, op)
     vals = [h.value for h in ins]
     if any(S.is_symbolic(v) or type(v) is S.Expr for v in vals):
         if op in _SYM_OPS and all(type(v) in (int, S.Expr) for v in vals):
@@ -63,7 +65,7 @@ def _scalar(lw, node, ins):
             return [Scalar(value=S.neg(vals[0]))]
         if op == "int":
             return [Scalar(value=vals[0])]
-        raise _not_native(node, "run-time scalar arithmetic")
+        return runtime_scalar(lw, node, ins, op)  # comparisons of sizes, float(size), ...
     return [Scalar(value=_PY_OPS[op](*vals))]
 
 

@@ -16,6 +16,7 @@ from ...ir.types import TensorType
 from . import scalar as X
 from .fnctx import F64, I1, I64
 from .lower import LoweringError, dt_of
+from .rules_runtime_scalar import if_bounds, if_define
 from .tensors import Buf, Lazy, Scalar, TensorH
 
 ZERO = ir.Constant(I64, 0)
@@ -178,6 +179,7 @@ def _close_loop(lw):
 def _if(lw, node, ins):
     fc = lw.entry
     outs = []
+    if_bounds(lw, node)  # outputs sized by the branch taken: planned at their largest
     for v in node.outputs:
         if isinstance(v.type, TensorType):
             lw._check_type(v.type, f"output %{v.name} of If")
@@ -193,6 +195,7 @@ def _if(lw, node, ins):
     for blk, bb in zip(node.blocks, (then_bb, else_bb)):
         fc.b.position_at_end(bb)
         lw.lower_block(blk)
+        if_define(lw, node, blk)
         for dest, v in zip(outs, blk.returns):
             _assign(lw, fc, dest, lw.handle(v))
         fc.b.branch(merge)

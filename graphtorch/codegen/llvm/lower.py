@@ -21,6 +21,7 @@ from ...ops.dtypes import from_numpy_dtype
 from ...ir.types import DTYPE_SHORT, TensorType
 from . import engine, threads
 from .fnctx import I32, I64, ITEMSIZE, NATIVE_DTYPES, FnCtx, numel
+from .rules_runtime_scalar import EntryCtx, check_outputs, meta as dyn_meta, setup as dyn_setup
 from .scalar import cast
 from .tensors import EPILOGUE, Buf, Lazy, Scalar, TensorH, cost, deps_of
 
@@ -73,8 +74,9 @@ class Lowering:
         self.env: dict = {}
         self.uses = _use_counts(graph)
         self.out_dest: dict = {}
-        self.entry = FnCtx(self.module, "gt_entry", self.symbol_slot, ret=I32)
+        self.entry = EntryCtx(self.module, "gt_entry", self.symbol_slot, ret=I32)
         self.entry.mutable = self.mutable_slots = set()
+        dyn_setup(self)  # slots for data-dependent sizes (rules_runtime_scalar.py)
 
     # ------------------------------------------------------------------ driver
     def run(self):
@@ -100,6 +102,7 @@ class Lowering:
             h = self.env[v]
             if not (isinstance(h, Buf) and h.kind == "buf" and h.index == dest.index):
                 self.emit_copy(dest, h)
+        self.dyn_meta = dyn_meta(self)
         self.entry.finish()
         return self
 
@@ -134,6 +137,8 @@ class Lowering:
         except (NotImplementedError, KeyError, TypeError, ValueError, AttributeError) as e:
             raise LoweringError(f"llvm backend: cannot lower {node.where()}: "
                                 f"{type(e).__name__}: {e}") from e
+        if self.dyn_symbols:
+            check_outputs(self, node)
         deps = frozenset().union(*[deps_of(h) for h in ins]) if ins else frozenset()
         for v, h in zip(node.outputs, outs):
             if isinstance(h, Lazy) and h.deps is None:

@@ -12,6 +12,7 @@ from . import scalar as X
 from .fnctx import I64, strides
 from .lower import dt_of, rule
 from .rules_host import or_host
+from .rules_runtime_scalar import is_runtime_slice, runtime_slice
 from .strided import note_offset, note_permute, note_reshape
 from .tensors import Buf, Lazy, Scalar, cost
 
@@ -124,13 +125,20 @@ def _expand(lw, node, ins):
 
 @rule("slice")
 def _slice(lw, node, ins):
+    if is_runtime_slice(node):  # bounds from run-time ints: size computed by the entry
+        return runtime_slice(lw, node, ins, lambda h, start, dim, step: _slice_view(
+            lw, h, out_shape(node), dim, start, step))
     h = ins[0]
     a = node.attrs
     dim = a.get("dim", 0) % h.ndim
     size = h.shape[dim]
     step = a.get("step", 1) or 1
     start = _clamp_start(a.get("start"), size)
+    return [_slice_view(lw, h, out_shape(node), dim, start, step)]
 
+
+def _slice_view(lw, h, shape, dim, start, step):
+    """``h`` read from ``start`` (a size expression) every ``step`` along ``dim``."""
     def mapper(fc, idx):
         idx = list(idx)
         i = idx[dim]
@@ -140,7 +148,7 @@ def _slice(lw, node, ins):
             i = fc.b.add(i, fc.size(start))
         idx[dim] = i
         return idx
-    return [note_offset(lw, h, view(h, out_shape(node), mapper), dim, start, step)]
+    return note_offset(lw, h, view(h, shape, mapper), dim, start, step)
 
 
 def _clamp_start(start, size):
@@ -164,10 +172,41 @@ def _select(lw, node, ins):
     if type(index) is int and index < 0:
         index = index + size if type(size) is int else S.add(size, index)
 
+    runtime = _is_runtime(index)
+    if runtime:  # a loop counter or int(t): eager raises IndexError out of range
+        _check_index(lw, node, index, size, dim)
+
     def mapper(fc, idx):
         i = _scalar_index(fc, lw, index)
+        if runtime:  # a negative run-time index counts from the end, as in eager
+            b = fc.b
+            i = b.select(b.icmp_signed("<", i, ZERO), b.add(i, fc.size(size)), i)
         return list(idx[:dim]) + [i] + list(idx[dim:])
     return [view(h, out_shape(node), mapper)]
+
+
+def _is_runtime(index) -> bool:
+    return (isinstance(index, Scalar) and not index.is_const) or hasattr(index, "type")
+
+
+def _check_index(lw, node, index, size, dim):
+    """Native bounds check of a run-time ``select`` index: a failure returns a status the
+    runtime raises as IndexError, before any element is read."""
+    from .runtime import GuardInfo
+    lw.data_guards.append((GuardInfo({"kind": "index", "expected": dim}, node.source), None))
+    code = len(lw.data_guards)
+
+    def emit(fc):
+        b = fc.b
+        i, n = _scalar_index(fc, lw, index), fc.size(size)
+        i = b.select(b.icmp_signed("<", i, ZERO), b.add(i, n), i)
+        ok = b.and_(b.icmp_signed(">=", i, ZERO), b.icmp_signed("<", i, n))
+        fail, cont = b.append_basic_block("index.fail"), b.append_basic_block("index.ok")
+        b.cbranch(ok, cont, fail)
+        b.position_at_end(fail)
+        b.ret(ir.Constant(ir.IntType(32), code))
+        b.position_at_end(cont)
+    lw.emit_in_entry(emit)
 
 
 def _scalar_index(fc, lw, index):

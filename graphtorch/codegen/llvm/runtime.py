@@ -21,6 +21,7 @@ from . import callshim
 from . import threads as _TH
 from .callshim import BUSY, REJECT
 from .rules_host import _HOST_SIG, run_host_call
+from .rules_runtime_scalar import trim_outputs, with_bounds
 from .threads import sync as _sync_threads
 
 __all__ = ["CompiledGraph", "GuardInfo", "portable_meta"]
@@ -59,7 +60,10 @@ class _Call:
     __slots__ = ("graph", "arrays", "arena", "plan", "env", "slots", "error")
 
     def array_of(self, buf):
-        shape = tuple(S.evaluate(d, self.env) for d in buf.shape)
+        env = self.env
+        if self.graph._dynamic:  # data-dependent sizes as the entry has computed them
+            env = {**env, **{s: int(self.slots[k]) for s, k, _ in self.graph._dynamic}}
+        shape = tuple(S.evaluate(d, env) for d in buf.shape)
         dt = _NP[buf.dt]
         if buf.kind == "buf":
             k = buf.index - len(self.arrays)  # pointer layout: inputs, outputs, arena, constants
@@ -104,6 +108,7 @@ class CompiledGraph:
         self.host_ops = sorted({c[0].kind for c in self.host_calls})
         self.kernels = meta.get("kernels", 0)
         self._scalar_slots = meta["scalar_inputs"]  # input index -> slot
+        self._dynamic = meta.get("dynamic") or []  # [(symbol, slot, bounds)]
         self._order = sorted({name for name, _, _ in self._symbols})  # slot order of symbols
         self._plans: dict = {}
         self._arena_at = len(self._inputs) + len(self._outs)
@@ -208,6 +213,7 @@ class CompiledGraph:
     # ------------------------------------------------------------------ plans
     def _plan(self, env, key):
         p = _Plan()
+        env = with_bounds(env, self._dynamic)  # data-dependent sizes at their largest
         p.out_shapes = [tuple(S.evaluate(d, env) for d in shape) for _, shape in self._outs]
         sizes = [(slot, _align(S.evaluate(nb, env)), first, last)
                  for slot, nb, first, last in self._arena_bufs]
@@ -322,7 +328,10 @@ class CompiledGraph:
                 slots = slots.copy()
                 for i, slot in self._scalar_slots.items():
                     slots[slot] = _word(arrays[i])
-            return self._run(ptrs, slots, arrays, outs, arena, plan, key)
+            rc = self._run(ptrs, slots, arrays, outs, arena, plan, key)
+            if self._dynamic and not rc:
+                trim_outputs(outs, self._outs, self._order, key, self._dynamic, slots)
+            return rc
         finally:
             if own:
                 plan.lock.release()
@@ -360,6 +369,9 @@ class CompiledGraph:
         if 0 < rc <= len(self._data_guards):
             node = self._data_guards[rc - 1]
             a = node.attrs
+            if a.get("kind") == "index":  # a run-time select index out of range
+                raise IndexError(f"index out of range for dimension {a.get('expected')} at "
+                                 f"{node.source or 'an unknown line'}")
             raise GuardError(
                 f"compiled graph: data guard failed: the traced value of {a.get('kind')}() at "
                 f"{node.source or 'an unknown line'} was {a.get('expected')!r} when the model "
@@ -435,7 +447,7 @@ def input_meta(lw):
             "n_slots": lw.n_slots, "consts": lw.consts, "size_guards": lw.size_guards,
             "data_guards": [n for n, _ in lw.data_guards], "host_calls": lw.host_calls,
             "kernels": lw.kernels, "scalar_inputs": scalar_slots,
-            "mutable": sorted(lw.mutable_slots)}
+            "mutable": sorted(lw.mutable_slots), "dynamic": getattr(lw, "dyn_meta", [])}
 
 
 class GuardInfo:
