@@ -8,6 +8,7 @@ from llvmlite import ir
 
 from ...ir import symbolic as S
 from ...ops.meta import wrap_dims
+from . import index_check as IC
 from . import scalar as X
 from .fnctx import I64, strides
 from .lower import dt_of, rule
@@ -190,23 +191,10 @@ def _is_runtime(index) -> bool:
 
 
 def _check_index(lw, node, index, size, dim):
-    """Native bounds check of a run-time ``select`` index: a failure returns a status the
-    runtime raises as IndexError, before any element is read."""
-    from .runtime import GuardInfo
-    lw.data_guards.append((GuardInfo({"kind": "index", "expected": dim}, node.source), None))
-    code = len(lw.data_guards)
-
-    def emit(fc):
-        b = fc.b
-        i, n = _scalar_index(fc, lw, index), fc.size(size)
-        i = b.select(b.icmp_signed("<", i, ZERO), b.add(i, n), i)
-        ok = b.and_(b.icmp_signed(">=", i, ZERO), b.icmp_signed("<", i, n))
-        fail, cont = b.append_basic_block("index.fail"), b.append_basic_block("index.ok")
-        b.cbranch(ok, cont, fail)
-        b.position_at_end(fail)
-        b.ret(ir.Constant(ir.IntType(32), code))
-        b.position_at_end(cont)
-    lw.emit_in_entry(emit)
+    """Native bounds check of a run-time ``select`` index, before any element is read."""
+    code = IC.status(lw, node, "IndexError", f"index out of range for dimension {dim}")
+    lw.emit_in_entry(lambda fc: IC.fail_unless(
+        fc, IC.in_range(fc.b, _scalar_index(fc, lw, index), fc.size(size), True), code))
 
 
 def _scalar_index(fc, lw, index):
@@ -331,6 +319,8 @@ def _pad(lw, node, ins):
 def _index_select(lw, node, ins):
     h, index = ins[0], ins[1]
     dim = node.attrs.get("dim", 0) % max(h.ndim, 1)
+    IC.check_tensor(lw, node, index, h.shape[dim] if h.ndim else 1, wrap=True,
+                    exc="IndexError", msg="index out of range in self")
 
     def fn(fc, idx):
         b = fc.b
@@ -349,7 +339,9 @@ def _gather(lw, node, ins):
     h, index = ins[0], ins[1]
     dim = node.attrs.get("dim", 0) % max(h.ndim, 1)
 
-    if h.ndim == 0:  # a 0-dim input: the index can only be 0 (or -1)
+    IC.check_tensor(lw, node, index, h.shape[dim] if h.ndim else 1, wrap=False,
+                    exc="RuntimeError", msg=f"gather(): index out of bounds for dimension {dim}")
+    if h.ndim == 0:  # a 0-dim input: the index can only be 0
         return [Lazy(out_shape(node), h.dt, lambda fc, idx: h.load(fc, []), cost=1 + cost(h))]
 
     def fn(fc, idx):

@@ -369,9 +369,10 @@ class CompiledGraph:
         if 0 < rc <= len(self._data_guards):
             node = self._data_guards[rc - 1]
             a = node.attrs
-            if a.get("kind") == "index":  # a run-time select index out of range
-                raise IndexError(f"index out of range for dimension {a.get('expected')} at "
-                                 f"{node.source or 'an unknown line'}")
+            if a.get("kind") == "index":  # an index out of range (codegen/llvm/index_check.py)
+                exc, msg = a.get("expected")
+                raise {"RuntimeError": RuntimeError}.get(exc, IndexError)(
+                    f"{msg} (at {node.source or 'an unknown line'})")
             raise GuardError(
                 f"compiled graph: data guard failed: the traced value of {a.get('kind')}() at "
                 f"{node.source or 'an unknown line'} was {a.get('expected')!r} when the model "
