@@ -7,7 +7,8 @@ epilogue: bias, a following pointwise consumer such as ReLU or an eval BatchNorm
 Why per image: the batch's column matrix (37.7 MB for a batch-64 ResNet block) would be built
 before any GEMM and read back from memory; one image's (0.6 MB) stays in L2 between im2col and
 the GEMM.  The image loop is the function's ``[lo, hi)`` range, so threads split it (each thread
-with single-threaded BLAS: ``threads.parallel_call``).
+with single-threaded BLAS: ``threads.parallel_call``); a Winograd convolution with fewer
+images than threads ranges over (image, band of output rows) units instead (``_parts``).
 
 im2col copies contiguous runs: rows are (channel, kh, kw), and for each output row ``oh`` the
 valid ``ow`` range of a kernel column is computed once, so the inner loop is a plain (strided
@@ -43,6 +44,13 @@ WINOGRAD = os.environ.get("GRAPHTORCH_LLVM_WINOGRAD", "1") != "0"
 WINOGRAD_MIN_PAIRS = 32 * 32
 # a direct kernel (no im2col) for few taps and output channels (conv_direct.py)
 DIRECT_CONV = os.environ.get("GRAPHTORCH_LLVM_DIRECT_CONV", "1") != "0"
+# split a convolution's images over threads from this much work (MACs / 4): lower than
+# threads.MIN_WORK because each thread's share is whole images of dense compute (LeNet at
+# batch 8, 2 threads: 104 -> 77 us with 1 << 15; 1 << 13 gained nothing more)
+CONV_MIN_WORK = 1 << 15
+# a Winograd image with at least this much work (MACs / 4) is split over the threads in
+# bands of output rows when the batch has fewer images than threads (ResNet block, batch 1)
+SPLIT_MIN_WORK = 1 << 19
 
 
 def _tup(v, nd):
@@ -149,6 +157,9 @@ def emit_conv(lw, spec, dest, epi, shift, fn_cls=None):
     lo, hi = fc.fn.args[2], fc.fn.args[3]
     cf = (fn_cls or _ConvFn)(fc, spec, dest, epi, shift)
     cf.u, cf.wt = u, wt
+    # splitting an image into bands of rows needs an epilogue that runs per band: the plain
+    # one (a pooled epilogue, fn_cls, walks the whole image itself)
+    cf.splittable = u is not None and fn_cls is None
     cf.emit(lo, hi)
     fc.finish()
     e = lw.entry
@@ -156,7 +167,23 @@ def emit_conv(lw, spec, dest, epi, shift, fn_cls=None):
     flops = S.mul(flops, spec.groups)
     work = e.b.udiv(e.size(flops), ir.Constant(I64, 4)) if not isinstance(flops, int) \
         else flops // 4
-    threads.parallel_call(e, fc.fn, ZERO, e.size(spec.n), work)
+    units = e.size(spec.n)
+    if cf.splittable:  # [0, N * P): image u // P, band u % P (the same P inside)
+        units = e.b.mul(units, _parts(e, spec))
+    threads.parallel_call(e, fc.fn, ZERO, units, work, CONV_MIN_WORK)
+
+
+def _parts(fc, spec):
+    """Into how many bands of output rows each image is split (an i64 at ``fc.b``): the
+    team's size when there are fewer images than threads and an image is worth splitting,
+    else 1.  The entry and the conv function compute it alike: both read the same words."""
+    b = fc.b
+    team = threads.team_size(fc)
+    n = fc.size(spec.n)
+    macs = S.mul(S.mul(spec.oc, spec.rows), spec.ncol)
+    big = b.icmp_signed(">=", b.udiv(fc.size(macs), ir.Constant(I64, 4)),
+                        ir.Constant(I64, SPLIT_MIN_WORK))
+    return b.select(b.and_(big, b.icmp_signed("<", n, team)), team, ONE)
 
 
 class _ConvFn:
@@ -166,6 +193,9 @@ class _ConvFn:
         self.isz = 4 if spec.dt == "f32" else 8
         self.u = None  # Winograd-transformed weights (conv_winograd.py), when it applies
         self.wt = None  # weights packed [taps, OC] (conv_direct.py), when that applies
+        self.splittable = False  # whether images may be split into bands of rows
+        self.part = None  # (p, P): this unit is part p of P of its image (None: all of it)
+        self.rows = None  # (lo, hi): the output rows this unit wrote (None: all)
 
     def sz(self, e):
         return self.fc.size(e)
@@ -188,8 +218,25 @@ class _ConvFn:
             scratch = b.call(malloc, [b.mul(b.add(total, ONE), ir.Constant(I64, self.isz))])
             self.cols = scratch
             self.tile = b.gep(scratch, [cols], source_etype=self.ety)
-            fc.loop(lo, hi, self.image, name="img")
+            if self.splittable:
+                fc.loop(lo, hi, self.unit, name="unit")
+            else:
+                fc.loop(lo, hi, self.image, name="img")
             fc.b.call(free, [scratch])
+
+    def unit(self, u):
+        """Part ``u % P`` of image ``u // P``: a band of output rows (conv_winograd.image
+        picks it and sets ``self.rows``; the parts share no work and need no barrier)."""
+        b = self.fc.b
+        parts = _parts(self.fc, self.s)
+        self.part = (b.urem(u, parts), parts)
+        self.image(b.udiv(u, parts))
+
+    def row_range(self):
+        """(lo, hi) of the output rows this image (part) computed."""
+        if self.rows is None:
+            return ZERO, self.sz(self.s.ohw[0])
+        return self.rows
 
     def image(self, n):
         fc, s = self.fc, self.s
@@ -381,7 +428,7 @@ class _ConvFn:
                     v = X.cast(fc.b, epi.load(fc, idx), epi.dt, dest.dt)
                     dest.store_flat(fc, dest.offset(fc, idx), v)
                 fc.loop(ZERO, OW, col, name="ew")
-            fc.loop(ZERO, OH, row, name="eh")
+            fc.loop(*self.row_range(), row, name="eh")
         fc.loop(ZERO, self.sz(s.oc), ch, name="ec")
         fc.conv_epi = None
 
@@ -389,6 +436,9 @@ class _ConvFn:
         fc, s = self.fc, self.s
         ncol = self.sz(s.ncol)
         bias = s.bias
+        r_lo, r_hi = self.row_range()
+        ow = self.sz(s.ohw[1])
+        cols = (fc.b.mul(r_lo, ow), fc.b.mul(r_hi, ow))  # whole rows: flat offsets
 
         def ch(c):
             bv = bias.load(fc, [c])
@@ -398,7 +448,7 @@ class _ConvFn:
                 b = fc.b
                 off = b.add(base, i)
                 self.dest.store_flat(fc, off, X.add(b, s.dt, self.dest.load_flat(fc, off), bv))
-            fc.loop(ZERO, ncol, col, name="bw")
+            fc.loop(*cols, col, name="bw")
         fc.loop(ZERO, self.sz(s.oc), ch, name="bc")
 
 

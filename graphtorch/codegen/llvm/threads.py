@@ -34,7 +34,7 @@ from llvmlite import ir
 from .fnctx import I32, I64, PTR
 
 __all__ = ["MIN_WORK", "bind_symbols", "sync", "parallel_call", "stats", "available",
-           "free_cores"]
+           "free_cores", "team_size"]
 
 # split a kernel only when it does at least this much work (elements, or flops / 8):
 # waking passive workers costs tens of microseconds on a busy machine
@@ -251,6 +251,16 @@ class _Callee:
 
     def __getattr__(self, name):
         return getattr(self._ptr, name)
+
+
+def team_size(fc):
+    """At ``fc.b``: the threads a region entered now would run on (an i64): the thread
+    count capped by ``gt_team_max``."""
+    b = fc.b
+    module = fc.fn.module
+    nt = b.load(_global_word(module, "gt_num_threads", I32), typ=I32)
+    cap = b.load(_global_word(module, "gt_team_max", I32), typ=I32)
+    return b.sext(b.select(b.icmp_signed("<", cap, nt), cap, nt), I64)
 
 
 def parallel_call(fc, kernel, lo, hi, work, min_work=MIN_WORK):
