@@ -36,6 +36,24 @@ WORKLOADS = ("mlp", "lenet5", "resblock", "lstm", "gelu_ln", "transformer")
 GEMM_BATCH = 256
 
 
+def gru(lib):
+    """2-layer GRU (64 -> 128, seq 32): the LSTM workload's GRU sibling (``--only gru``;
+    not in the default table)."""
+    nn = lib.nn
+
+    class GRU2(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(64, 128, num_layers=2, batch_first=True)
+
+        def forward(self, x):
+            return self.gru(x)[0]
+    return GRU2(), (32, 64)
+
+
+MODELS.setdefault("gru", gru)
+
+
 def native_of(compiled):
     """The CompiledGraph behind a graphtorch torch.compile'd module (None: interpreter)."""
     for entry in compiled._gt_cache.entries.values():

@@ -4,9 +4,11 @@ LSTM: the hidden-to-hidden product alone (rnn_pack.py: the weight transposed onc
 for batches of a few rows), then one pass that adds the input gates and bias, applies the
 nonlinearities and writes both new states (the old form wrote the gates and bias into the
 product's buffer first and left h lazy, so the loop evaluated it twice: for the carried state
-and for the scan output).  GRU: the product through BLAS into a buffer holding the bias, the
-gates as lazy element functions (fused into whoever reads the new state).  The saved
-activations (used only by the backward) stay lazy and cost nothing when unused."""
+and for the scan output).  GRU: the same treatment (product alone, one pass adding the bias
+and input gates and writing h'): 2-layer GRU 64 -> 128, seq 32, 1 thread, in-process A/B
+against the old form (the product into a buffer holding the bias, lazy gates): batch 8 1173 -> 1088 us, batch 64
+9544 -> 9031 us, batch 1 unchanged.  The saved activations (used only by the backward) stay
+lazy and cost nothing when unused."""
 from __future__ import annotations
 
 from llvmlite import ir
@@ -16,7 +18,7 @@ from . import scalar as X
 from .fnctx import I64
 from .lower import dt_of, rule
 from .rnn_pack import hh_product
-from .rules_gemm import _BLAS, batched_gemm
+from .rules_gemm import _BLAS
 from .tensors import Lazy, deps_of
 
 ZERO = ir.Constant(I64, 0)
@@ -32,26 +34,6 @@ def _sig(b, dt, v):
 def _col(fc, idx, k, hid):
     """Index of gate ``k``'s column for hidden unit idx[-1]."""
     return list(idx[:-1]) + [fc.b.add(idx[-1], fc.size(S.mul(k, hid)))]
-
-
-def _preacts(lw, xg, h, w, bias, n_gates, dt, name, add_input=True):
-    """buf = (xg if add_input) + bias + h @ w.T, as [*, n_gates * H]."""
-    shape = xg.shape
-    pre = lw.new_buf(shape, dt, name=name)
-
-    def init(fc, idx):
-        v = xg.load(fc, idx) if add_input else X.fconst(dt, 0.0)
-        if bias is not None:
-            v = fc.b.fadd(v, X.cast(fc.b, bias.load(fc, [idx[-1]]), bias.dt, dt))
-        return v
-    lw.emit_copy(pre, Lazy(shape, dt, init))
-    hb = lw.realize(h)
-    wb = lw.realize(w)
-    m = 1
-    for d in h.shape[:-1]:
-        m = S.mul(m, d)
-    batched_gemm(lw, pre, hb, wb, False, True, m, w.shape[0], w.shape[1], 1, 0, 0, 1.0, dt)
-    return pre
 
 
 @rule("lstm_cell")
@@ -117,36 +99,52 @@ def _gru_cell(lw, node, ins):
     if dt not in _BLAS:
         raise NotImplementedError("gru_cell outside float32/float64")
     hid = S.floordiv(w.shape[0], 3)
-    gh = _preacts(lw, xg, h, w, bias, 3, dt, "gru_gh", add_input=False)
-    hshape = node.outputs[0].type.shape
+    hb = lw.realize(h)
+    # as for the LSTM: the GEMM writes h @ w.T alone (packed weight for batches of a few
+    # rows), one pass adds the bias and input gates and writes the new state (the lazy form
+    # was evaluated twice per step: for the carried state and for the scan output)
+    gh = lw.new_buf(xg.shape, dt, name="gru_hh")
+    hh_product(lw, gh, hb, lw.realize(w), dt)
+
+    def part(fc, idx, k, with_x=True):
+        col = _col(fc, idx, k, hid)
+        v = gh.load(fc, col)
+        if bias is not None:
+            v = fc.b.fadd(v, X.cast(fc.b, bias.load(fc, [col[-1]]), bias.dt, dt))
+        if with_x:
+            v = fc.b.fadd(v, X.cast(fc.b, xg.load(fc, col), xg.dt, dt))
+        return v
 
     def gates(fc, idx):
         b = fc.b
-        r = _sig(b, dt, b.fadd(xg.load(fc, _col(fc, idx, 0, hid)), gh.load(fc, _col(fc, idx, 0, hid))))
-        z = _sig(b, dt, b.fadd(xg.load(fc, _col(fc, idx, 1, hid)), gh.load(fc, _col(fc, idx, 1, hid))))
-        n = X.libm(b, "tanh", dt, b.fadd(xg.load(fc, _col(fc, idx, 2, hid)),
-                                         b.fmul(r, gh.load(fc, _col(fc, idx, 2, hid)))))
+        r = _sig(b, dt, part(fc, idx, 0))
+        z = _sig(b, dt, part(fc, idx, 1))
+        xn = X.cast(b, xg.load(fc, _col(fc, idx, 2, hid)), xg.dt, dt)
+        n = X.libm(b, "tanh", dt, b.fadd(xn, b.fmul(r, part(fc, idx, 2, False))))
         return r, z, n
+    hshape = node.outputs[0].type.shape
+    h_val = node.outputs[0]
+    h_buf = lw.new_buf(hshape, dt, h_val, h_val.name)
 
-    def h_new(fc, idx):
+    def step(fc, idx):
         b = fc.b
         _, z, n = gates(fc, idx)
-        hv = X.cast(b, h.load(fc, idx), h.dt, dt)
-        return b.fadd(b.fmul(b.fsub(hv, n), z), n)
+        hv = X.cast(b, hb.load(fc, idx), hb.dt, dt)
+        h_buf.store_flat(fc, h_buf.offset(fc, idx), b.fadd(b.fmul(b.fsub(hv, n), z), n))
+    lw.emit_kernel(hshape, step, reads=[xg, hb, gh] + ([bias] if bias is not None else []),
+                   writes=[h_buf], name="gru")
 
     def acts(fc, idx):
         b = fc.b
         j = idx[-1]
         unit = b.urem(j, fc.size(hid))
-        part = b.udiv(j, fc.size(hid))
+        which = b.udiv(j, fc.size(hid))
         sub = list(idx[:-1]) + [unit]
         r, z, n = gates(fc, sub)
-        ghn = gh.load(fc, _col(fc, sub, 2, hid))
-        v = b.select(b.icmp_signed("==", part, ir.Constant(I64, 0)), r, z)
-        v = b.select(b.icmp_signed("==", part, ir.Constant(I64, 2)), n, v)
-        return b.select(b.icmp_signed("==", part, ir.Constant(I64, 3)), ghn, v)
-    out_a = node.outputs[1].type.shape
-    outs = [Lazy(hshape, dt, h_new, cost=3), Lazy(out_a, dt, acts, cost=3)]
-    for o in outs:
-        o.deps = _deps(ins, gh)
-    return outs
+        v = b.select(b.icmp_signed("==", which, ir.Constant(I64, 0)), r, z)
+        v = b.select(b.icmp_signed("==", which, ir.Constant(I64, 2)), n, v)
+        return b.select(b.icmp_signed("==", which, ir.Constant(I64, 3)),
+                        part(fc, sub, 2, False), v)
+    a_lazy = Lazy(node.outputs[1].type.shape, dt, acts, cost=3)
+    a_lazy.deps = _deps(ins, gh, hb)
+    return [h_buf, a_lazy]
