@@ -116,9 +116,13 @@ class CompiledGraph:
         self._addr = addr
         self._checks = self._build_checks()
         self._mutable = bool(meta.get("mutable")) or bool(self._scalar_slots)
-        # the native front door serves graphs whose inputs are all tensors and whose slots
-        # the entry never writes; the rest keep the Python path (pointer array, lock)
-        usable = shim is not None and not self.host_calls and not self._mutable
+        # the native front door serves graphs whose inputs are all tensors and whose outputs
+        # have their planned sizes; the rest keep the Python path (pointer array, lock).
+        # Slots the entry writes (loop counters, carried and run-time scalars) are always
+        # written before they are read within a call, and the shim's busy word keeps the
+        # plan's slots to one caller, so the plan's own slots serve every call.
+        usable = shim is not None and not self.host_calls and not self._scalar_slots \
+            and not self._dynamic
         self._shim = callshim.bind(shim) if usable else None
         self._fast = self._gen_fast() if self._shim is not None else self._slow
 
