@@ -132,21 +132,7 @@ def _scalar_transpose(fc, w, wt, n, k):
 
 def _strided(fc, hi, body, name):
     """for i in range(0, hi, _TILE): body(i)."""
-    b = fc.b
-    pre = b.block
-    head = b.append_basic_block(f"{name}.head")
-    loop = b.append_basic_block(f"{name}.body")
-    done = b.append_basic_block(f"{name}.done")
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64, name=name)
-    i.add_incoming(ir.Constant(I64, 0), pre)
-    b.cbranch(b.icmp_signed("<", i, hi), loop, done)
-    b.position_at_end(loop)
-    body(i)
-    i.add_incoming(b.add(i, ir.Constant(I64, _TILE)), b.block)
-    b.branch(head)
-    b.position_at_end(done)
+    fc.loop(ir.Constant(I64, 0), hi, body, name=name, step=_TILE)
 
 
 __all__ = ["hh_product", "PACK_MIN_ROWS"]
