@@ -4,16 +4,15 @@ from __future__ import annotations
 import graphtorch as torch
 import graphtorch.nn.functional as F
 
+from ._param import BinaryProbsLogits, expand_probs_logits, set_probs_or_logits
 from . import constraints
-from ._param import set_probs_or_logits
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
-from .utils import expand_probs_logits
+from .utils import broadcast_all
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(BinaryProbsLogits, ExponentialFamily):
     """Bernoulli distribution: 1 with probability ``probs``, else 0.
 
     Args:
@@ -51,14 +50,6 @@ class Bernoulli(ExponentialFamily):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self):

@@ -5,10 +5,10 @@ import math
 
 import graphtorch as torch
 
+from ._param import expand_probs_logits
 from . import constraints
 from .distribution import Distribution
 from .utils import lazy_property, logits_to_probs, probs_to_logits
-from .utils import expand_probs_logits
 
 __all__ = ["Categorical"]
 

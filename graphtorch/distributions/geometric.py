@@ -4,16 +4,15 @@ from __future__ import annotations
 import graphtorch as torch
 import graphtorch.nn.functional as F
 
+from ._param import BinaryProbsLogits, expand_probs_logits, set_probs_or_logits
 from . import constraints
-from ._param import set_probs_or_logits
 from .distribution import Distribution
-from .utils import _fmt, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
-from .utils import expand_probs_logits
+from .utils import _fmt, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbsLogits, Distribution):
     """Geometric distribution: the number of failures before the first success in
     Bernoulli trials with success probability ``probs``.
 
@@ -58,14 +57,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=torch.Size()):
         shape = tuple(self._extended_shape(sample_shape))

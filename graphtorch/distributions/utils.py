@@ -113,12 +113,3 @@ def _fmt(t):
     if t.dim() == 0:
         return str(t.item())
     return str(t)
-
-
-def expand_probs_logits(src, new, shape) -> None:
-    """``expand`` for a distribution parameterised by ``probs`` or ``logits``: whichever of the
-    two ``src`` holds (computed lazily or given) is expanded to ``shape`` onto ``new``."""
-    for name in ("probs", "logits"):
-        if name in src.__dict__:
-            setattr(new, name, getattr(src, name).expand(shape))
-            new._param = getattr(new, name)
