@@ -1,12 +1,15 @@
-"""Shared handling of distributions given by exactly one of ``probs`` / ``logits``."""
+"""Shared parameter handling: distributions given by exactly one of ``probs`` / ``logits``,
+and location-scale families."""
 from __future__ import annotations
 
 from numbers import Number
 
+import graphtorch as torch
+
 from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["set_probs_or_logits", "set_count_and_probs_or_logits", "expand_probs_logits",
-           "BinaryProbsLogits"]
+           "BinaryProbsLogits", "set_loc_scale", "expand_loc_scale"]
 
 
 def set_probs_or_logits(dist, probs, logits):
@@ -59,3 +62,17 @@ class BinaryProbsLogits:
     @lazy_property
     def probs(self):
         return logits_to_probs(self.logits, is_binary=True)
+
+
+def set_loc_scale(dist, loc, scale):
+    """``loc`` and ``scale`` broadcast together onto ``dist``; returns the batch shape (empty
+    when both were Python numbers, as torch's location-scale families do)."""
+    dist.loc, dist.scale = broadcast_all(loc, scale)
+    scalar = isinstance(loc, Number) and isinstance(scale, Number)
+    return torch.Size() if scalar else dist.loc.size()
+
+
+def expand_loc_scale(src, new, batch_shape) -> None:
+    """``expand`` of a location-scale family: ``src``'s parameters expanded onto ``new``."""
+    new.loc = src.loc.expand(batch_shape)
+    new.scale = src.scale.expand(batch_shape)
