@@ -65,15 +65,12 @@ def image(cf, xp, cp):
     def row(oh):
         def run(j):
             bb = fc.b
-            p0 = bb.mul(j, _c(VW))
-            p0 = bb.select(bb.icmp_signed("<", p0, last), p0, last)
+            p0 = _run_start(bb, j, VW, last)
             slots = _acc_slots(fc, vt, OC, "run")
 
             def krow(r):  # one kernel row of one input channel; its kw taps unrolled
                 b3 = fc.b
-                c, i = b3.sdiv(r, _c(kh_n)), b3.srem(r, _c(kh_n))
-                rp = b3.gep(xp, [b3.add(b3.mul(b3.add(b3.mul(c, H), b3.add(oh, i)), W), p0)],
-                            source_etype=ety)
+                rp = _row_ptr(b3, xp, ety, r, kh_n, H, W, oh, p0)
                 acc = [_ld(b3, sl, vt) for sl in slots]
                 for q in range(kw_n):
                     xv = b3.load(b3.gep(rp, [_c(q)], source_etype=ety), typ=vt)
@@ -189,15 +186,12 @@ def image_oc(cf, xp, cp):
     def row(oh):
         def blk(j):
             bb = fc.b
-            p0 = bb.mul(j, _c(PIX))
-            p0 = bb.select(bb.icmp_signed("<", p0, last), p0, last)
+            p0 = _run_start(bb, j, PIX, last)
             slots = _acc_slots(fc, vt, PIX, "pix")
 
             def krow(r):  # one kernel row of one input channel; its kw taps unrolled
                 b3 = fc.b
-                c, i = b3.sdiv(r, _c(kh_n)), b3.srem(r, _c(kh_n))
-                rp = b3.gep(xp, [b3.add(b3.mul(b3.add(b3.mul(c, H), b3.add(oh, i)), W), p0)],
-                            source_etype=ety)
+                rp = _row_ptr(b3, xp, ety, r, kh_n, H, W, oh, p0)
                 acc = [_ld(b3, sl, vt) for sl in slots]
                 for q in range(kw_n):
                     tap = b3.add(b3.mul(r, _c(kw_n)), _c(q))
@@ -220,6 +214,20 @@ def image_oc(cf, xp, cp):
                     bb.store(v, bb.gep(op, [_c(px)], source_etype=ety))
         fc.loop(ZERO, nblk, blk, name="db")
     fc.loop(ZERO, OH, row, name="dh")
+
+def _run_start(b, j, width, last):
+    """First output column of run ``j``: the last run is shifted left to end at the row's end
+    (it overlaps its neighbour instead of needing a scalar tail)."""
+    p0 = b.mul(j, _c(width))
+    return b.select(b.icmp_signed("<", p0, last), p0, last)
+
+
+def _row_ptr(b, xp, ety, r, kh_n, H, W, oh, p0):
+    """Address of input element (channel r // kh, row oh + r % kh, column p0): kernel row ``r``
+    of one input channel, at output row ``oh`` and column ``p0``."""
+    c, i = b.sdiv(r, _c(kh_n)), b.srem(r, _c(kh_n))
+    return b.gep(xp, [b.add(b.mul(b.add(b.mul(c, H), b.add(oh, i)), W), p0)], source_etype=ety)
+
 
 __all__ = ["applies", "usable", "image", "applies_oc", "pack_weights", "usable_oc", "image_oc",
            "VW"]
