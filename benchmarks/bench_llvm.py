@@ -113,6 +113,7 @@ def bench_workload(name, threads, batches, budget, tmp, use_tc, log):
                               else float("inf") for c, o in diffs.items()}
             for col, fn in fns.items():
                 if col in diffs:
+                    _settle(threads)
                     row["times"][col] = median_time(lambda: fn(x), min_time=budget)
         if b == batches[0]:
             cg, reason = native_of(gc)
@@ -123,6 +124,19 @@ def bench_workload(name, threads, batches, budget, tmp, use_tc, log):
         log(f"  {name} b={b}: " + ", ".join(
             f"{c} {fmt(v) if isinstance(v, float) else v}" for c, v in row["times"].items()))
     return rows
+
+
+# OpenBLAS workers spin for ~2^28 cycles (~0.1 s) after a call before they sleep, and every
+# framework in the worker has its own pool (numpy's and scipy's OpenBLAS, torch's OpenMP, ORT):
+# measured right after another framework, a 2-thread column shares a core with those spinners
+# (MLP b64: torch and graphtorch at 2 threads ran as slowly as at 1).  Each column is timed
+# once the previous one's workers are idle.
+SETTLE_S = 0.25
+
+
+def _settle(threads):
+    if threads > 1:
+        time.sleep(SETTLE_S)
 
 
 def _torch():

@@ -110,18 +110,31 @@ def test_policy_small_rows_only():
     """Constant sizes decide at compile time: few rows and K >= 32 use the kernel; more than
     64 rows (16 when BLAS may thread), K < 32 or float64 stay on BLAS."""
     c = lambda v: ir.Constant(I64, v)  # noqa: E731
-    use = gemm_small._use_small
-    old = gt.get_num_threads()
-    try:
-        gt.set_num_threads(1)
-        assert use(None, True, c(1), c(784)) is True
-        assert use(None, False, c(64), c(32)) is True
-        assert use(None, True, c(65), c(784)) is False
-        assert use(None, False, c(6), c(25)) is False
-        gt.set_num_threads(2)
-        assert use(None, True, c(16), c(128)) is True
-        assert use(None, True, c(32), c(128)) is False
-    finally:
-        gt.set_num_threads(old)
+    dec, tiers = gemm_small._decide, gemm_small._tiers
+    assert dec(None, tiers(True, False), c(1), c(784)) is True
+    assert dec(None, tiers(False, False), c(64), c(32)) is True
+    assert dec(None, tiers(True, False), c(65), c(784)) is False
+    assert dec(None, tiers(False, False), c(6), c(25)) is False
+    assert dec(None, tiers(True, True), c(16), c(128)) is True
+    assert dec(None, tiers(True, True), c(32), c(128)) is False
+
+
+def test_policy_reads_thread_count_at_run_time():
+    """Where 1 and 2 threads choose differently the choice is made by the compiled code (a
+    graph compiled, or loaded from the disk cache, at one thread count serves every other)."""
+    mod = ir.Module()
+    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), []), "f")
+
+    class FC:
+        b = ir.IRBuilder(fn.append_basic_block())
+    FC.fn = fn
+    c = lambda v: ir.Constant(I64, v)  # noqa: E731
+    assert gemm_small._use_small(FC, True, c(1), c(784)) is True
+    assert gemm_small._use_small(FC, True, c(200), c(784)) is False
+    v = gemm_small._use_small(FC, True, c(32), c(784))
+    assert isinstance(v, ir.Instruction) and v.opname == "select"
+    assert "gt_team_max" in str(mod)
+
+
     assert gemm_small.maybe_small(None, "f64", False, True, c(1), c(8), c(64), *[None] * 6,
                                   0.0, None) is False

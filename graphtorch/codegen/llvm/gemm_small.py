@@ -337,17 +337,15 @@ _DOT_TIERS = ((64, 32),)
 _AXPY_TIERS = ((64, 32),)
 
 
-def _tiers(tb):
+def _tiers(tb, threaded):
     tiers = _DOT_TIERS if tb else _AXPY_TIERS
-    from ...eager.threads import get_num_threads
-    if get_num_threads() > 1:  # BLAS may split the larger products over threads: keep those
+    if threaded:  # BLAS may split the larger products over threads: keep those
         tiers = tuple((min(mm, SMALL_M), kk) for mm, kk in tiers)
     return tiers
 
 
-def _use_small(b, tb, m, k):
+def _decide(b, tiers, m, k):
     """True / False when M and K are compile-time constants, else an i1 tested at run time."""
-    tiers = _tiers(tb)
     if isinstance(m, ir.Constant) and isinstance(k, ir.Constant):
         return any(1 <= m.constant <= mm and k.constant >= kk for mm, kk in tiers)
     if isinstance(m, ir.Constant) and not any(1 <= m.constant <= mm for mm, _ in tiers):
@@ -361,6 +359,22 @@ def _use_small(b, tb, m, k):
     return b.and_(cond, b.icmp_signed(">=", m, _c64(1)))
 
 
+def _use_small(fc, tb, m, k):
+    """Whether the product runs on the small kernel: a bool, or an i1 tested at run time.
+
+    The thread count is read at run time (one compiled function, also from the disk cache,
+    serves every ``torch.set_num_threads``)."""
+    b = fc.b
+    one, many = (_decide(b, _tiers(tb, t), m, k) for t in (False, True))
+    if isinstance(one, bool) and isinstance(many, bool) and one == many:
+        return one
+    def as_i1(v):
+        return ir.Constant(I1, int(v)) if isinstance(v, bool) else v
+    from .threads import team_size
+    threaded = b.icmp_signed(">", team_size(fc), _c64(1))
+    return b.select(threaded, as_i1(many), as_i1(one))
+
+
 def maybe_small(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta, blas):
     """Emit the small kernel where it applies (float32, A stored [M, K], beta 0 or 1, M small
     for its K: ``_DOT_TIERS`` / ``_AXPY_TIERS``; a run-time test when sizes are symbolic)
@@ -368,7 +382,7 @@ def maybe_small(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, bet
     emitted)."""
     if dt != "f32" or ta or beta not in (0.0, 1.0) or not ENABLED:
         return False
-    use = _use_small(fc.b, tb, m, k)
+    use = _use_small(fc, tb, m, k)
     if use is False:
         return False
     if use is True:
