@@ -268,4 +268,4 @@ def _kl_independent_independent(p, q):
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
 
 
-from . import kl_cross, kl_extra  # noqa: E402,F401 - register the cross-family pairs
+from . import kl_cross, kl_extra, kl_more  # noqa: E402,F401 - register cross-family pairs

@@ -1,8 +1,9 @@
 """torch.distributions.transforms: invertible maps with log-abs-det Jacobians.
 
-Used by TransformedDistribution (and so LogNormal).  Provided: ExpTransform,
-AffineTransform, SigmoidTransform, TanhTransform, PowerTransform, ComposeTransform and
-inverses (``t.inv``)."""
+Used by TransformedDistribution (and so LogNormal).  Defined here: ExpTransform,
+AffineTransform, SigmoidTransform, TanhTransform, PowerTransform, AbsTransform,
+ComposeTransform and inverses (``t.inv``); the vector and matrix transforms live in
+_transforms_vector.py / _transforms_matrix.py and are re-exported at the bottom."""
 from __future__ import annotations
 
 import math
@@ -15,8 +16,12 @@ import graphtorch.nn.functional as F
 from . import constraints
 from .utils import _sum_rightmost
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "PowerTransform",
-           "SigmoidTransform", "TanhTransform", "Transform", "identity_transform"]
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+           "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
+           "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+           "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
+           "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform",
+           "Transform", "identity_transform"]
 
 
 class Transform:
@@ -463,3 +468,11 @@ def _same_param(a, b):
         return bool((torch.as_tensor(a) == torch.as_tensor(b)).all())
     except RuntimeError:
         return False
+
+
+# re-exported so torch's names resolve here (imported last: they subclass Transform)
+from ._transforms_vector import (CatTransform, CumulativeDistributionTransform,  # noqa: E402
+                                 IndependentTransform, ReshapeTransform, SoftmaxTransform,
+                                 SoftplusTransform, StackTransform, StickBreakingTransform)
+from ._transforms_matrix import (CorrCholeskyTransform, LowerCholeskyTransform,  # noqa: E402
+                                 PositiveDefiniteTransform)
