@@ -447,7 +447,8 @@ class SymInt(int):
 
     def _cmp(self, other, kind, pyfn):
         if isinstance(other, float):
-            return pyfn(float(self.hint), other)
+            # as float arithmetic: the size is taken as a constant (guarded)
+            return getattr(float, pyfn.__name__)(float(self._concrete("float")), other)
         if not isinstance(other, int):
             return NotImplemented
         res = pyfn(self.hint, int.__int__(other) if type(other) is SymInt else other)

@@ -10,6 +10,7 @@ from ..eager.tensor import Tensor
 from ..ir import symbolic as S
 from ..ops import registry as R
 from ._tracer import _sym_shape, current
+from ._tracer_floatleft import specialize_here
 
 __all__ = ["patch_sizes"]
 
@@ -112,7 +113,12 @@ def _traced_shape(t):
         e = tr.env.get(id(t))
         if e is not None and e[0] is t:
             v = tr.lookup(t)
-            return _sym_shape(tr, v, t._data.shape)
+            shape = _sym_shape(tr, v, t._data.shape)
+            if any(type(d) is S.SymInt for d in shape) and specialize_here():
+                # `0.5 * x.size(0)`: Python would bake the value in without asking the size
+                shape = tuple(d._concrete("float") if type(d) is S.SymInt else d
+                              for d in shape)
+            return shape
     return t._data.shape
 
 
