@@ -110,7 +110,7 @@ def _sites(code):
     for i, (ins, _) in enumerate(prog):
         if ins.opname == "LOAD_CONST" and type(ins.argval) is float:
             left = ("const", ins.argval)
-        elif ins.opname in _LOADS and ins.argval not in names:
+        elif ins.opname in _LOADS:
             left = ("name", ins.argval)
         else:
             continue

@@ -47,7 +47,13 @@ def size_right(x):
     return x * (x.size(0) * 0.5)
 
 
-FLOAT_USES = [const_left, via_local, float_local_left, float_param_left, compare_left,
+def aug_left(x):
+    s = 0.5
+    s *= x.size(0)
+    return x * s
+
+
+FLOAT_USES = [aug_left, const_left, via_local, float_local_left, float_param_left, compare_left,
               divide_left, compare_right, size_right]
 
 
@@ -97,3 +103,11 @@ def test_scanner_finds_the_lines():
                for kind, value, origin, _ in sites)
     # `x * (...)`: a name on the left, decided by its value when the size is read (a tensor)
     assert [(k, v) for k, v, _, _ in FL._sites(size_right.__code__)] == [("name", "x")]
+
+
+@pytest.mark.parametrize("fn", FLOAT_USES, ids=lambda f: f.__name__)
+def test_script_matches_eager_at_every_size(fn):
+    s = gt.jit.script(fn)
+    for n in (4, 3, 6):
+        x = gt.arange(float(n))
+        np.testing.assert_allclose(s(x).numpy(), fn(x).numpy(), rtol=1e-6)

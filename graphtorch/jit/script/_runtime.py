@@ -368,6 +368,8 @@ def aug(x, op, v):
     """``x <op>= v``: in place, except on a Python number the graph carries as a 0-dim
     tensor (Python numbers are immutable: another name may hold the same tensor)."""
     tr = tracer()
+    if type(v) is S.SymInt and isinstance(x, float):
+        v = v._concrete("float")  # float <op>= int is computed without asking the size
     if isinstance(x, Tensor) and x.ndim == 0:
         if tr is None and replaying() and x._dtype in (D.int64, D.float64, D.bool):
             return _PURE[op](x, v)  # the eager replay of a staged block: numbers' dtypes

@@ -133,6 +133,8 @@ def _like_scalar(num, other):
 
 def arith(op, a, b):
     """``a <op> b`` for a BinOp of scripted code (``op`` an ast operator name)."""
+    if type(b) is S.SymInt and isinstance(a, float):
+        b = b._concrete("float")  # float <op> int is computed without asking the size
     if not (isinstance(a, Tensor) or isinstance(b, Tensor)) or tracer() is None or \
             not (_num(a) or _num(b)):
         return ARITH_OPS[op](a, b)
