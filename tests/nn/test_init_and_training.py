@@ -21,6 +21,8 @@ LAYERS = [("Linear", (400, 300), {}), ("Conv2d", (16, 32, 5), {}),
 @pytest.mark.parametrize("name,args,kw", LAYERS, ids=[l[0] for l in LAYERS])
 def test_default_init_statistics_match_torch(name, args, kw):
     torch = pytest.importorskip("torch")
+    gt.manual_seed(0)  # statistics of random draws: the same draws on every run and order
+    torch.manual_seed(0)
     gm = getattr(gt.nn, name)(*args, **kw)
     tm = getattr(torch.nn, name)(*args, **kw)
     gp, tp = dict(gm.named_parameters()), dict(tm.named_parameters())
@@ -35,8 +37,10 @@ def test_default_init_statistics_match_torch(name, args, kw):
         tol = 6 * ts[1] / np.sqrt(n)
         assert abs(gs[0] - ts[0]) < tol + 1e-12, (k, gs, ts)
         assert gs[1] == pytest.approx(ts[1], rel=0.1 + 3 / np.sqrt(n)), (k, gs, ts)
-        if n >= 1000:  # the sample range is a stable statistic only for large tensors
-            spread = ts[3] - ts[2]
+        spread = ts[3] - ts[2]
+        # the sample range is a stable statistic only for large tensors from bounded
+        # distributions (uniform: a range of 3.5 std; a normal's extremes wander by ~0.3 std)
+        if n >= 1000 and spread < 4 * ts[1]:
             assert gs[2] >= ts[2] - 0.1 * spread and gs[3] <= ts[3] + 0.1 * spread, (k, gs, ts)
 
 
