@@ -72,8 +72,14 @@ def compile_ir(text: str, level: int = 3):
         return obj, mod
 
 
-def load_object(obj: bytes, names):
-    """Link object code into the engine; returns the addresses of the named functions."""
+def load_object(obj: bytes, names, library=False):
+    """Link object code into the engine; returns the addresses of the named functions.
+    A graph's object that calls the GEMM kernel library (gemm_lib.py) gets it linked first;
+    ``library``: ``obj`` is that library."""
+    if not library:
+        from . import gemm_lib
+        if gemm_lib.needed(obj):
+            gemm_lib.ensure()
     with _LOCK:
         s = _init()
         # one engine per object: objects never see each other's (internal) symbols

@@ -12,8 +12,13 @@ kernels:
   vector of 8 results (``_hsums``: about 3 instructions per output instead of 9); for
   K >= 256 a 4 x 4 block (fewer B rows streamed at once, each read by 4 A rows: 8-11% faster
   on the MLP's 8 x 512 x 784 and 64 x 512 x 784, slower for short K where the sums dominate);
+  with one row of A (GEMV, bound by reading B) B's rows are read from their next 64-byte
+  boundary on when all are equally misaligned (numpy's usual placement of a large weight),
+  the products before it by a masked step (``_gemv_peel``: 7-13% faster);
 - "axpy" form, B stored [K, N]: a 4 x (4 vectors) block of C accumulates ``A[m, k] * B[k, :]``
-  for every k, no horizontal sums; the last N % width columns use masked loads and stores.
+  for every k, no horizontal sums; the last N % width columns use masked loads and stores;
+- "packed" (gemm_packed.py), B stored [N, K] and many rows of A for the K: panels of B
+  transposed once per call into a stack buffer for the axpy micro kernel.
 
 Both handle any M, N, K (tails by smaller blocks and a scalar loop), strides (leading
 dimensions) and ``beta`` 0 or 1 (accumulate into C, which holds a bias).  They are defined once
@@ -31,12 +36,15 @@ from llvmlite import ir
 
 from . import engine
 from .fnctx import F32, I1, I64, PTR
+from .gemm_ir import (_at, _c64, _counted, _fn, _mask, _masked_step, _new_fn, _store_out, _vfma)
 
 ENABLED = os.environ.get("GRAPHTORCH_LLVM_SMALL_GEMM", "1") != "0"
 SMALL_M = 16      # rows kept on the generated kernel when BLAS may use several threads
 _DOT_BLOCK = (2, 8)   # rows of A x rows of B per dot-form block
 _DOT_BLOCK_LONG = (4, 4)  # the same for K >= _LONG_K
 _LONG_K = 256
+_DOT_PEEL = True  # align the dot form's loads of B for one row of A (see _gemv_peel)
+_PEEL_MIN_K = 128
 _AXPY_BLOCK = (4, 4)  # rows of A x vectors of C columns per axpy-form block
 _ARGS = [PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I1]  # A B C M N K lda ldb ldc accumulate
 
@@ -49,77 +57,12 @@ def vector_width() -> int:
     return 16 if "+avx512f" in feats.split(",") else 8
 
 
-def _c64(v):
-    return ir.Constant(I64, v)
-
-
-def _fn(mod, name, args, ret=ir.VoidType()):
-    f = mod.globals.get(name)
-    if f is None:
-        f = ir.Function(mod, ir.FunctionType(ret, args), name)
-    return f
-
-
-def _intr(b, name, ret, args):
-    return b.call(_fn(b.module, name, [a.type for a in args], ret), args)
-
-
-def _vfma(b, x, y, z):
-    vt = z.type
-    sfx = f"v{vt.count}f32" if isinstance(vt, ir.VectorType) else "f32"
-    return _intr(b, f"llvm.fmuladd.{sfx}", vt, [x, y, z])
-
-
-def _counted(b, lo, hi, step, init, body, name="k"):
-    """``for i in range(lo, hi, step)`` carrying ``init`` values; ``body(i, vals)`` returns
-    the next values.  Returns the values after the loop."""
-    pre = b.block
-    head = b.append_basic_block(f"{name}.head")
-    loop = b.append_basic_block(f"{name}.body")
-    done = b.append_basic_block(f"{name}.done")
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64, name=name)
-    i.add_incoming(lo, pre)
-    phis = []
-    for v in init:
-        p = b.phi(v.type)
-        p.add_incoming(v, pre)
-        phis.append(p)
-    b.cbranch(b.icmp_signed("<", i, hi), loop, done)
-    b.position_at_end(loop)
-    nxt = body(i, list(phis))
-    end = b.block
-    i.add_incoming(b.add(i, _c64(step)), end)
-    for p, v in zip(phis, nxt):
-        p.add_incoming(v, end)
-    b.branch(head)
-    b.position_at_end(done)
-    return phis
-
-
-def _at(b, p, off):
-    return b.gep(p, [off], source_etype=F32)
-
-
-def _store_out(b, ptr, v, acc):
-    """*ptr = v (+ *ptr when accumulating; BLAS's beta = 1)."""
-    old = b.load(ptr, typ=v.type, align=4)
-    zero = ir.Constant(v.type, None)
-    b.store(b.fadd(v, b.select(acc, old, zero)), ptr, align=4)
-
-
-def _new_fn(mod, name, args):
-    f = ir.Function(mod, ir.FunctionType(ir.VoidType(), args), name)
-    f.linkage = "internal"
-    f.attributes.add("nounwind")
-    return f, ir.IRBuilder(f.append_basic_block("entry"))
-
-
 # ------------------------------------------------------------------ dot form: B is [N, K]
-def _dot_micro(mod, mb, nb, vw):
-    """C[mb, nb] (+)= A[mb, K] . B[nb, K]^T at the given base pointers."""
-    name = f"gt_sgemm_dot_{mb}x{nb}_v{vw}"
+def _dot_micro(mod, mb, nb, vw, peel=False):
+    """C[mb, nb] (+)= A[mb, K] . B[nb, K]^T at the given base pointers.  ``peel`` (one row
+    of A): the products up to B's next 64-byte boundary first, by one masked step, so the
+    loop's loads of B do not straddle cache lines (see _dot_kernel)."""
+    name = f"gt_sgemm_dot_{mb}x{nb}_v{vw}" + ("_peel" if peel else "")
     if name in mod.globals:
         return mod.globals[name]
     f, b = _new_fn(mod, name, [PTR, PTR, PTR, I64, I64, I64, I64, I1])
@@ -127,28 +70,14 @@ def _dot_micro(mod, mb, nb, vw):
     vt = ir.VectorType(F32, vw)
     arow = [_at(b, a, b.mul(_c64(i), lda)) for i in range(mb)]
     brow = [_at(b, bm, b.mul(_c64(j), ldb)) for j in range(nb)]
-    kv = b.and_(k_n, _c64(-vw))
-
-    def vbody(k, vals):
-        av = [b.load(_at(b, arow[i], k), typ=vt, align=4) for i in range(mb)]
-        out = list(vals)
-        for j in range(nb):
-            bv = b.load(_at(b, brow[j], k), typ=vt, align=4)
-            for i in range(mb):
-                out[i * nb + j] = _vfma(b, av[i], bv, out[i * nb + j])
-        return out
-    zero_v = ir.Constant(vt, None)
-    accs = _counted(b, _c64(0), kv, vw, [zero_v] * (mb * nb), vbody, "kv")
-
-    def sbody(k, vals):  # the last K % vw products, one by one
-        av = [b.load(_at(b, arow[i], k), typ=F32) for i in range(mb)]
-        out = list(vals)
-        for j in range(nb):
-            bv = b.load(_at(b, brow[j], k), typ=F32)
-            for i in range(mb):
-                out[i * nb + j] = _vfma(b, av[i], bv, out[i * nb + j])
-        return out
-    tails = _counted(b, kv, k_n, 1, [ir.Constant(F32, 0.0)] * (mb * nb), sbody, "ks")
+    zeros = [ir.Constant(vt, None)] * (mb * nb)
+    if peel:
+        start = b.and_(b.sub(_c64(0), b.lshr(b.ptrtoint(bm, I64), _c64(2))), _c64(vw - 1))
+        start = b.select(b.icmp_signed("<", start, k_n), start, k_n)
+        init = _masked_step(b, arow, brow, _c64(0), start, zeros, vt, branch=False)
+        accs, tails = _dot_loop(b, arow, brow, start, k_n, init, vt, True)
+    else:
+        accs, tails = _dot_loop(b, arow, brow, _c64(0), k_n, zeros, vt, False)
     ot = ir.VectorType(F32, nb)
     for i in range(mb):
         sums = _hsums(b, accs[i * nb:(i + 1) * nb], vw)
@@ -158,6 +87,37 @@ def _dot_micro(mod, mb, nb, vw):
         _store_out(b, _at(b, cm, b.mul(_c64(i), ldc)), b.fadd(sums, tail), acc)
     b.ret_void()
     return f
+
+
+def _dot_loop(b, arow, brow, start, k_n, init, vt, masked_tail):
+    """Vector accumulators of A[i, start:K] * B[j, start:K] (added to ``init``) and scalar
+    ones of the last (K - start) % vw products (zeros when ``masked_tail`` puts those in
+    the vectors by one masked step)."""
+    vw, mb, nb = vt.count, len(arow), len(brow)
+    kv = b.add(start, b.and_(b.sub(k_n, start), _c64(-vw)))
+
+    def vbody(k, vals):
+        av = [b.load(_at(b, arow[i], k), typ=vt, align=4) for i in range(mb)]
+        out = list(vals)
+        for j in range(nb):
+            bv = b.load(_at(b, brow[j], k), typ=vt, align=4)
+            for i in range(mb):
+                out[i * nb + j] = _vfma(b, av[i], bv, out[i * nb + j])
+        return out
+    accs = _counted(b, start, kv, vw, init, vbody, "kv")
+    if masked_tail:
+        return _masked_step(b, arow, brow, kv, b.sub(k_n, kv), accs, vt), \
+            [ir.Constant(F32, 0.0)] * (mb * nb)
+
+    def sbody(k, vals):  # the last K % vw products, one by one
+        av = [b.load(_at(b, arow[i], k), typ=F32) for i in range(mb)]
+        out = list(vals)
+        for j in range(nb):
+            bv = b.load(_at(b, brow[j], k), typ=F32)
+            for i in range(mb):
+                out[i * nb + j] = _vfma(b, av[i], bv, out[i * nb + j])
+        return out
+    return accs, _counted(b, kv, k_n, 1, [ir.Constant(F32, 0.0)] * (mb * nb), sbody, "ks")
 
 
 def _hsums(b, vecs, vw):
@@ -182,10 +142,6 @@ def _hsums(b, vecs, vw):
     return v
 
 
-def _mask(idx):
-    return ir.Constant(ir.VectorType(ir.IntType(32), len(idx)), idx)
-
-
 def _dot_kernel(mod, vw, block=None):
     mb, nb = block or _DOT_BLOCK
     name = f"gt_sgemm_small_dot_v{vw}" + ("" if (mb, nb) == _DOT_BLOCK else f"_{mb}x{nb}")
@@ -195,13 +151,35 @@ def _dot_kernel(mod, vw, block=None):
     a, bm, cm, m, n, k, lda, ldb, ldc, acc = f.args
     micro = {(r, s): _dot_micro(mod, r, s, vw) for r in (mb, 1) for s in (nb, 1)}
 
-    def call(rows, cols, m0, n0):
-        b.call(micro[(rows, cols)], [_at(b, a, b.mul(m0, lda)), _at(b, bm, b.mul(n0, ldb)),
-                                     _at(b, cm, b.add(b.mul(m0, ldc), n0)), k, lda, ldb, ldc,
-                                     acc])
-    _tiles(b, m, n, mb, nb, call)
+    def tiles(kernels):
+        _tiles(b, m, n, mb, nb, lambda rows, cols, m0, n0: b.call(kernels[(rows, cols)], [
+            _at(b, a, b.mul(m0, lda)), _at(b, bm, b.mul(n0, ldb)),
+            _at(b, cm, b.add(b.mul(m0, ldc), n0)), k, lda, ldb, ldc, acc]))
+    if not _DOT_PEEL:
+        tiles(micro)
+    else:  # two copies of the loops: one test per call, the plain copy as without the peel
+        with b.if_else(_gemv_peel(b, bm, k, ldb, vw)) as (yes, no):
+            with yes:
+                tiles({**micro, (1, nb): _dot_micro(mod, 1, nb, vw, peel=True)})
+            with no:
+                tiles(micro)
     b.ret_void()
     return f
+
+
+def _gemv_peel(b, bm, k, ldb, vw):
+    """Whether the rows of B are read by the peeled GEMV micro kernel: one row of A is
+    memory-bound on B, and B's rows all start 16 bytes past a 64-byte boundary where numpy
+    placed a large weight, so every unpeeled load straddles two cache lines; peeling to the
+    boundary made 1 x 512 x 784 / 512 / 128 7-13% faster.  Decided once per call (B's
+    alignment, ldb % vw == 0 so every row shares it, K >= _PEEL_MIN_K): testing it in the
+    micro kernel made the aligned case 4-17% slower, and 1 x 512 x 64 lost 20% to the
+    extra step.  (With several rows of A the loads of A are as many as B's and the peel
+    misaligns them: 5-30% slower, so those keep the plain loop.)"""
+    words = b.lshr(b.ptrtoint(bm, I64), _c64(2))
+    return b.and_(b.and_(b.icmp_signed("!=", b.and_(words, _c64(vw - 1)), _c64(0)),
+                         b.icmp_signed("==", b.and_(ldb, _c64(vw - 1)), _c64(0))),
+                  b.icmp_signed(">=", k, _c64(_PEEL_MIN_K)))
 
 
 def _tiles(b, m, n, mb, nb, call):
@@ -305,10 +283,26 @@ def _axpy_kernel(mod, vw):
 
 
 # ------------------------------------------------------------------ call sites
-def kernel(mod, tb, long_k=False):
-    """The module's small-M kernel for B stored [N, K] (``tb``) or [K, N]; ``long_k``: the
-    dot-form variant for K >= 256."""
+ARGS = _ARGS
+
+
+def kernel(mod, tb, long_k=False, packed=False):
+    """The small-M kernel for B stored [N, K] (``tb``) or [K, N] as called from ``mod``;
+    ``long_k``: the dot-form variant for K >= 256; ``packed``: B [N, K] packed by panels for
+    the axpy form.  Declared, and taken from the library compiled once per machine
+    (gemm_lib.py), unless that is switched off: then defined in ``mod``."""
+    from . import gemm_lib
+    if gemm_lib.ENABLED:
+        return gemm_lib.declare(mod, tb, long_k, packed)
+    return define(mod, tb, long_k, packed)
+
+
+def define(mod, tb, long_k=False, packed=False):
+    """Define the kernel of :func:`kernel` in ``mod`` (internal linkage)."""
     vw = vector_width()
+    if tb and packed:
+        from .gemm_packed import packed_kernel  # it builds on this module's kernels
+        return packed_kernel(mod, vw)
     if not tb:
         return _axpy_kernel(mod, vw)
     return _dot_kernel(mod, vw, _DOT_BLOCK_LONG if long_k else None)
@@ -318,6 +312,21 @@ def emit_call(fc, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta):
     """Call the small kernel at the current point of ``fc`` (i64 sizes and strides)."""
     args = [a_ptr, b_ptr, c_ptr, m, n, k, lda, ldb, ldc, ir.Constant(I1, 1 if beta else 0)]
     mod, b = fc.fn.module, fc.b
+    from .gemm_packed import packed_wins
+    packed = packed_wins(b, m, k) if tb else False
+    if packed is True:
+        b.call(kernel(mod, tb, packed=True), args)
+    elif packed is False:
+        _emit_unpacked(b, mod, tb, k, args)
+    else:
+        with b.if_else(packed) as (yes, no):
+            with yes:
+                b.call(kernel(mod, tb, packed=True), args)
+            with no:
+                _emit_unpacked(b, mod, tb, k, args)
+
+
+def _emit_unpacked(b, mod, tb, k, args):
     if not tb or (isinstance(k, ir.Constant) and k.constant < _LONG_K):
         b.call(kernel(mod, tb), args)
     elif isinstance(k, ir.Constant):
@@ -330,10 +339,13 @@ def emit_call(fc, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta):
                 b.call(kernel(mod, tb), args)
 
 
-# (max M, min K) where the generated kernel beat scipy's OpenBLAS on one thread, measured
+# (max M, min K) where the generated kernels beat scipy's OpenBLAS on one thread, measured
 # per shape on this backend's workloads: 0.3-0.9x the time for M <= 64, K >= 32 (MLP, LSTM,
-# Transformer, convolution shapes); with K < 32 or M >= 128 BLAS was as fast or faster
-_DOT_TIERS = ((64, 32),)
+# Transformer, convolution shapes); with K < 32 BLAS was as fast or faster.  B stored
+# [N, K] goes on to M = 1024 on the packed kernel (gemm_packed.py: 0.84-0.93x BLAS's time
+# for 128-1024 x 512 x 64/128/784; 3-6% slower at M = 4096): LSTM input projections, the
+# Transformer's linears at batch 8 (0.87x end to end)
+_DOT_TIERS = ((1024, 32),)
 _AXPY_TIERS = ((64, 32),)
 
 
@@ -370,8 +382,13 @@ def _use_small(fc, tb, m, k):
         return one
     def as_i1(v):
         return ir.Constant(I1, int(v)) if isinstance(v, bool) else v
-    from .threads import team_size
-    threaded = b.icmp_signed(">", team_size(fc), _c64(1))
+    from .threads import _global_word, team_size
+    # BLAS threads itself only with the GEMM split off (threads.GEMM_SPLIT): with it on,
+    # every product (or each thread's part of one) runs on one thread
+    split = b.load(_global_word(fc.fn.module, "gt_gemm_split", ir.IntType(32)),
+                   typ=ir.IntType(32))
+    threaded = b.and_(b.icmp_signed(">", team_size(fc), _c64(1)),
+                      b.icmp_signed("==", split, ir.Constant(ir.IntType(32), 0)))
     return b.select(threaded, as_i1(many), as_i1(one))
 
 
@@ -397,4 +414,4 @@ def maybe_small(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, bet
     return True
 
 
-__all__ = ["maybe_small", "emit_call", "kernel", "SMALL_M", "vector_width"]
+__all__ = ["maybe_small", "emit_call", "kernel", "define", "ARGS", "SMALL_M", "vector_width"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from ...ir import symbolic as S
-from . import gemm_small
+from . import gemm_small, gemm_split
 from . import scalar as X
 from .fnctx import F32, F64, I8, I32, I64, PTR, const, numel
 from .lower import dt_of, rule
@@ -41,10 +41,21 @@ def gemm_call(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
     """Emit one BLAS call computing row-major C[m, n] (+)= op(A)[m, k] @ op(B)[k, n].
 
     ``ta``/``tb``: whether A/B are stored transposed (A as [k, m], B as [n, k])."""
-    args = (fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
-    # few rows: a generated kernel where it beats BLAS (gemm_small.py)
-    if not gemm_small.maybe_small(*args, blas=lambda: _blas_call(*args)):
-        _blas_call(*args)
+    serial = _serial_gemm(dt, ta, tb, beta)
+    # large enough: split over our thread team, each part a one-thread product (gemm_split.py)
+    if not gemm_split.maybe_split(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc,
+                                  beta, serial):
+        serial(fc, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc)
+
+
+def _serial_gemm(dt, ta, tb, beta):
+    """``emit(fc, m, n, k, a, lda, b, ldb, c, ldc)``: the product on the calling thread."""
+    def emit(fc, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc):
+        args = (fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta)
+        # few rows: a generated kernel where it beats BLAS (gemm_small.py)
+        if not gemm_small.maybe_small(*args, blas=lambda: _blas_call(*args)):
+            _blas_call(*args)
+    return emit
 
 
 def _blas_call(fc, dt, ta, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta):
@@ -100,8 +111,18 @@ def batched_gemm(lw, dest, a, b, ta, tb, m, n, k, batch, a_bstride, b_bstride, b
                       ldb_v, _ptr_at(fc, dest, co), _at_least_1(fc, bn), beta)
         if batch == 1:
             one(ir.Constant(I64, 0))
-        else:
+            return
+
+        def loop():
             fc.loop(ir.Constant(I64, 0), fc.size(batch), one, name="bat")
+        # enough products: whole products per thread (attention's per-head GEMMs)
+        z = ir.Constant(I64, 0)
+        gemm_split.maybe_split_batched(
+            fc, dt, ta, tb, bm, bn, bk, _ptr_at(fc, a, fc.size(a_off)), lda_v,
+            _ptr_at(fc, b, fc.size(b_off)), ldb_v, dest.ptr(fc), _at_least_1(fc, bn), beta,
+            fc.size(batch), fc.size(a_bstride) if a_bstride != 0 else z,
+            fc.size(b_bstride) if b_bstride != 0 else z, fc.size(S.mul(m, n)),
+            _serial_gemm(dt, ta, tb, beta), loop)
     # k == 0 still calls BLAS: it writes C = beta * C (zeros, or the bias)
     _guard_empty(lw, emit, (m, n, batch), (dest, a, b))
 

@@ -8,17 +8,19 @@ one thread: only independent outer iterations are split, nothing is reassociated
 
 The thread count is a word the generated code reads at each call site (``gt_num_threads``),
 kept equal to ``torch.get_num_threads()`` by :func:`sync` (the runtime calls it per call): one
-compiled function serves every thread count.  Inside a parallel region the trampoline caps
-OpenBLAS at one thread for the calling thread (``openblas_set_num_threads_local``), so BLAS
-calls made by split kernels (per-image convolution GEMMs) do not oversubscribe the cores.
+compiled function serves every thread count.  scipy's OpenBLAS is kept at one thread
+(``GEMM_SPLIT``): matrix products are split over this team instead (gemm_split.py), so only
+one thread pool ever runs; the trampoline also caps OpenBLAS at one thread for the calling
+thread (``openblas_set_num_threads_local``) for the ``GEMM_SPLIT = 0`` comparison mode.
 
-libgomp is loaded with ``OMP_WAIT_POLICY=passive`` unless the user set a policy: spinning
+libgomp is loaded with ``OMP_WAIT_POLICY=passive`` and a short spin (``SPIN_COUNT``) unless the
+user set a policy: spinning
 workers collapse on a busy machine (see /work/shared/PLATFORM.md); small kernels stay on the
 calling thread (``MIN_WORK``).  Passive workers have the same problem in another form: when
 other processes keep every core busy, a woken worker waits a scheduler time slice for a core
 and the region waits for it.  So ``sync`` also looks at the machine (``free_cores``, at most
-every ``GATE_INTERVAL`` seconds) and caps the team (``gt_team_max``) and scipy's BLAS at the
-cores that are free: on a loaded 2-core machine 2 threads ran LeNet/LSTM/Transformer at
+every ``GATE_INTERVAL`` seconds) and caps the team (``gt_team_max``) at the cores that are
+free: on a loaded 2-core machine 2 threads ran LeNet/LSTM/Transformer at
 batch 64 3-10x slower than 1 thread before, and as fast as 1 thread with the cap."""
 from __future__ import annotations
 
@@ -33,20 +35,40 @@ from llvmlite import ir
 
 from .fnctx import I32, I64, PTR
 
-__all__ = ["MIN_WORK", "bind_symbols", "sync", "parallel_call", "stats", "available",
-           "free_cores", "team_size"]
+__all__ = ["MIN_WORK", "bind_symbols", "sync", "parallel_call", "region", "stats", "available",
+           "free_cores", "team_size", "in_parallel", "GEMM_SPLIT", "GEMM_MIN_WORK"]
 
 # split a kernel only when it does at least this much work (elements, or flops / 8):
-# waking passive workers costs tens of microseconds on a busy machine
+# waking passive workers costs tens of microseconds on a busy machine (the reference other
+# thresholds are compared with; elementwise kernels use ELEM_MIN_WORK)
 MIN_WORK = 1 << 19
+# spins (~10 ns each) an idle worker waits before sleeping: waking a sleeping worker cost
+# 50-100 us per region on this 2-core VM (MLP batch 1 at 2 threads with the GEMM split: 114 us
+# with no spin, 25 us with 10000, 38 us on one thread), while ~100 us of spinning keeps the
+# worker awake from one region to the next (and one call to the next); busy machines do not
+# pay for it: the team is capped at the free cores (``free_cores``), so no worker is woken
+SPIN_COUNT = 10000
+# what elementwise kernels (lower.emit_kernel) split from, a run-time word (A/B in one
+# process): lower than MIN_WORK since workers spin briefly (SPIN_COUNT) instead of sleeping
+# between regions: Transformer batch 8 at 2 threads 2810 -> 2623 us with 1 << 16 (LSTM, MLP,
+# GELU/LayerNorm unchanged; 1 << 14 gained nothing more); kernels known to be smaller than
+# CONST_MIN_WORK get no run-time test at all
+ELEM_MIN_WORK = ctypes.c_int64(int(os.environ.get("GRAPHTORCH_LLVM_MIN_WORK", 1 << 16)))
+CONST_MIN_WORK = 1 << 14
 # seconds between looks at how busy the machine is (free_cores: ~20-80 us each)
 GATE_INTERVAL = 0.05
 
 NUM_THREADS = ctypes.c_int32(1)     # read by generated code at each parallel call site
 TEAM_MAX = ctypes.c_int32(1)        # threads a region may wake now (free_cores: see _apply)
 PAR_CALLS = ctypes.c_int64(0)       # parallel regions entered (a test hook, not a timer)
+# GEMMs split over our own team (gemm_split.py) with scipy's OpenBLAS kept at one thread:
+# two thread pools on two cores made each wait for the other's spinning workers.  0 restores
+# the former policy (BLAS threads itself, no split): a run-time word, so one process can A/B
+GEMM_SPLIT = ctypes.c_int32(os.environ.get("GRAPHTORCH_LLVM_GEMM_SPLIT", "1") != "0")
+# a GEMM is split from this many multiply-adds (gemm_split.py explains the measured value)
+GEMM_MIN_WORK = ctypes.c_int64(int(os.environ.get("GRAPHTORCH_LLVM_GEMM_MIN_WORK", 1 << 17)))
 _STATE: dict = {"applied": None, "gomp": None, "blas_set": None, "blas_n": None,
-                "gate_at": math.inf}
+                "gate_at": math.inf, "split": None}
 _KEEP: list = []                    # ctypes callbacks bound into the JIT stay alive
 _STUB_PAR = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
                              ctypes.c_uint32)
@@ -61,8 +83,11 @@ def available() -> bool:
 
 def _load_gomp():
     saved = os.environ.get("OMP_WAIT_POLICY")
+    spin = saved is None and "GOMP_SPINCOUNT" not in os.environ
     if saved is None:  # libgomp reads its environment once, when it is loaded
         os.environ["OMP_WAIT_POLICY"] = "passive"
+    if spin:  # a short spin before sleeping (SPIN_COUNT: why)
+        os.environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
     try:
         # the usual soname first: find_library runs ldconfig/gcc in subprocesses (~5 ms)
         for path in ("libgomp.so.1", None):
@@ -75,6 +100,8 @@ def _load_gomp():
     finally:
         if saved is None:
             os.environ.pop("OMP_WAIT_POLICY", None)
+        if spin:
+            os.environ.pop("GOMP_SPINCOUNT", None)
 
 
 def _scipy_openblas():
@@ -103,16 +130,19 @@ def bind_symbols(add_symbol):
     add_symbol("gt_num_threads", ctypes.addressof(NUM_THREADS))
     add_symbol("gt_team_max", ctypes.addressof(TEAM_MAX))
     add_symbol("gt_par_calls", ctypes.addressof(PAR_CALLS))
+    add_symbol("gt_gemm_split", ctypes.addressof(GEMM_SPLIT))
+    add_symbol("gt_gemm_min_work", ctypes.addressof(GEMM_MIN_WORK))
+    add_symbol("gt_min_work", ctypes.addressof(ELEM_MIN_WORK))
     gomp = _load_gomp()
     _STATE["gomp"] = gomp
-    names = ("GOMP_parallel", "omp_get_thread_num", "omp_get_num_threads")
+    names = ("GOMP_parallel", "omp_get_thread_num", "omp_get_num_threads", "omp_in_parallel")
     if gomp is not None and all(hasattr(gomp, n) for n in names):
         for n in names:
             add_symbol(n, _addr(getattr(gomp, n)))
     else:  # never called: sync() keeps the thread count at 1 without libgomp
         _STATE["gomp"] = None
         stubs = (_STUB_PAR(lambda fn, data, n, flags: None), _STUB_I32(lambda: 0),
-                 _STUB_I32(lambda: 1))
+                 _STUB_I32(lambda: 1), _STUB_I32(lambda: 0))
         _KEEP.extend(stubs)
         for n, s in zip(names, stubs):
             add_symbol(n, _addr(s))
@@ -136,7 +166,8 @@ def sync():
     at the machine is recent: the runtime calls this on every call)."""
     from ...eager import threads as T
     n = T._state["n"] or T.get_num_threads()
-    if n != _STATE["applied"] or time.monotonic() >= _STATE["gate_at"]:
+    if (n != _STATE["applied"] or time.monotonic() >= _STATE["gate_at"]
+            or GEMM_SPLIT.value != _STATE["split"]):
         _apply(n)
 
 
@@ -154,10 +185,13 @@ def _apply(n: int):
         _STATE["gate_at"] = math.inf
     NUM_THREADS.value = n if _STATE["gomp"] else 1
     TEAM_MAX.value = use if _STATE["gomp"] else 1
+    _STATE["split"] = GEMM_SPLIT.value
+    # with the split, only our team runs threads: BLAS is called on each thread's part
+    blas = 1 if GEMM_SPLIT.value else use
     setter = _STATE["blas_set"]
-    if setter is not None and use != _STATE["blas_n"]:
-        setter(ctypes.c_int(int(use)))
-        _STATE["blas_n"] = use
+    if setter is not None and blas != _STATE["blas_n"]:
+        setter(ctypes.c_int(int(blas)))
+        _STATE["blas_n"] = blas
 
 
 def free_cores():
@@ -263,36 +297,53 @@ def team_size(fc):
     return b.sext(b.select(b.icmp_signed("<", cap, nt), cap, nt), I64)
 
 
-def parallel_call(fc, kernel, lo, hi, work, min_work=MIN_WORK):
+def in_parallel(fc):
+    """At ``fc.b``: an i1, true inside a parallel region (a GEMM called from a kernel that
+    threads already split, such as a convolution's per-image function, stays serial)."""
+    b = fc.b
+    f = _declare(fc.fn.module, "omp_in_parallel", ir.FunctionType(I32, []))
+    return b.icmp_signed("!=", b.call(f, []), ir.Constant(I32, 0))
+
+
+def region(fc, kernel, arg0, arg1, lo, hi, team):
+    """At ``fc.b``: run ``kernel(arg0, arg1, lo', hi')`` on ``team`` threads (an i64 value),
+    each on its contiguous share of ``[lo, hi)`` (unconditionally: the caller decided)."""
+    b = fc.b
+    module = fc.fn.module
+    rec = fc.hoisted(("par_rec",), lambda p: p.alloca(I64, size=5))
+    for k, v in enumerate((kernel, arg0, arg1, lo, hi)):
+        v = b.ptrtoint(v, I64) if k < 3 else v
+        b.store(v, b.gep(rec, [ir.Constant(I64, k)], source_etype=I64))
+    n = b.sub(hi, lo)
+    use = b.trunc(b.select(b.icmp_signed("<", n, team), n, team), I32)
+    counter = _global_word(module, "gt_par_calls", I64)
+    b.store(b.add(b.load(counter, typ=I64), ir.Constant(I64, 1)), counter)
+    gp = _declare(module, "GOMP_parallel", ir.FunctionType(ir.VoidType(), [PTR, PTR, I32, I32]))
+    b.call(gp, [_trampoline(module), rec, use, ir.Constant(I32, 0)])
+
+
+def parallel_call(fc, kernel, lo, hi, work, min_work=None):
     """At ``fc.b`` (the entry function): ``kernel(bufs, slots, lo, hi)``, split across
     ``gt_num_threads`` threads when the range has at least two iterations and ``work`` (an i64
-    value or int: elements, or flops / 8) reaches ``min_work``."""
+    value or int: elements, or flops / 8) reaches ``min_work`` (default: the run-time word
+    ``gt_min_work`` = ``ELEM_MIN_WORK``)."""
     b = fc.b
-    if isinstance(work, int) and work < min_work:
+    if isinstance(work, int) and work < (CONST_MIN_WORK if min_work is None else min_work):
         b.call(kernel, [fc.bufs, fc.slots, lo, hi])
         return
     module = fc.fn.module
     w = ir.Constant(I64, work) if isinstance(work, int) else work
     nt = b.load(_global_word(module, "gt_num_threads", I32), typ=I32)
     n = b.sub(hi, lo)
+    least = (b.load(_global_word(module, "gt_min_work", I64), typ=I64) if min_work is None
+             else ir.Constant(I64, min_work))
     go = b.and_(b.icmp_signed(">", nt, ir.Constant(I32, 1)),
                 b.and_(b.icmp_signed(">", n, ir.Constant(I64, 1)),
-                       b.icmp_signed(">=", w, ir.Constant(I64, min_work))))
+                       b.icmp_signed(">=", w, least)))
     with b.if_else(go) as (par, seq):
         with par:
-            rec = fc.hoisted(("par_rec",), lambda p: p.alloca(I64, size=5))
-            for k, v in enumerate((kernel, fc.bufs, fc.slots, lo, hi)):
-                v = b.ptrtoint(v, I64) if k < 3 else v
-                b.store(v, b.gep(rec, [ir.Constant(I64, k)], source_etype=I64))
             # a team of at most gt_team_max: while other processes keep the cores busy the
             # region runs on the calling thread alone (no worker to wait for)
-            cap = b.load(_global_word(module, "gt_team_max", I32), typ=I32)
-            nt64 = b.sext(b.select(b.icmp_signed("<", cap, nt), cap, nt), I64)
-            use = b.trunc(b.select(b.icmp_signed("<", n, nt64), n, nt64), I32)
-            counter = _global_word(module, "gt_par_calls", I64)
-            b.store(b.add(b.load(counter, typ=I64), ir.Constant(I64, 1)), counter)
-            gp = _declare(module, "GOMP_parallel",
-                          ir.FunctionType(ir.VoidType(), [PTR, PTR, I32, I32]))
-            b.call(gp, [_trampoline(module), rec, use, ir.Constant(I32, 0)])
+            region(fc, kernel, fc.bufs, fc.slots, lo, hi, team_size(fc))
         with seq:
             b.call(kernel, [fc.bufs, fc.slots, lo, hi])
