@@ -90,6 +90,10 @@ def _assign(lw, fc, dest, h):
 
 
 def _loop(lw, node, ins):
+    from .rnn_team import team_loop  # an LSTM / GRU layer's loop may run on the thread team
+    outs = team_loop(lw, node, ins, _loop)
+    if outs is not None:
+        return outs
     fc = lw.entry
     blk = node.blocks[0]
     n_scan = int(node.attrs.get("n_scan", 0) or 0)
