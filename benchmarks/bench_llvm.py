@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -126,17 +127,37 @@ def bench_workload(name, threads, batches, budget, tmp, use_tc, log):
     return rows
 
 
-# OpenBLAS workers spin for ~2^28 cycles (~0.1 s) after a call before they sleep, and every
-# framework in the worker has its own pool (numpy's and scipy's OpenBLAS, torch's OpenMP, ORT):
-# measured right after another framework, a 2-thread column shares a core with those spinners
-# (MLP b64: torch and graphtorch at 2 threads ran as slowly as at 1).  Each column is timed
-# once the previous one's workers are idle.
-SETTLE_S = 0.25
+# Every framework in the worker has its own thread pool (numpy's and scipy's OpenBLAS, torch's
+# OpenMP, ORT's), and their workers spin for a while after a call (some for more than 0.25 s
+# here).  Timed while another framework's workers still spin, a 2-thread column shares a core
+# with them: graphtorch's MLP b64 at 2 threads took 852 us after a 0.25 s pause and 469 us
+# after 1 s (ORT 447).  So each column is timed once no other thread of the process has been
+# running for two looks in a row (at most SETTLE_MAX_S).
+SETTLE_MAX_S = 3.0
+
+
+def _others_running() -> bool:
+    me = str(threading.get_native_id())
+    for tid in os.listdir("/proc/self/task"):
+        if tid == me:
+            continue
+        try:
+            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if stat[stat.rindex(b")") + 2:][:1] == b"R":
+            return True
+    return False
 
 
 def _settle(threads):
-    if threads > 1:
-        time.sleep(SETTLE_S)
+    if threads <= 1 or not os.path.isdir("/proc/self/task"):
+        return
+    end, quiet = time.monotonic() + SETTLE_MAX_S, 0
+    while quiet < 2 and time.monotonic() < end:
+        time.sleep(0.02)
+        quiet = 0 if _others_running() else quiet + 1
 
 
 def _torch():
