@@ -60,7 +60,24 @@ class LogitRelaxedBernoulli(BinaryProbsLogits, Distribution):
         return torch.as_tensor(self.temperature).log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class RelaxedParams:
+    """temperature / logits / probs of a relaxed distribution, read from its base
+    distribution (RelaxedBernoulli, RelaxedOneHotCategorical)."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
+class RelaxedBernoulli(RelaxedParams, TransformedDistribution):
     """A continuous relaxation of Bernoulli on (0, 1): the sigmoid of a
     LogitRelaxedBernoulli sample (reparameterized).
 
@@ -81,15 +98,3 @@ class RelaxedBernoulli(TransformedDistribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(RelaxedBernoulli, _instance)
         return super().expand(batch_shape, _instance=new)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
