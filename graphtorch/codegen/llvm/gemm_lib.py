@@ -9,9 +9,11 @@ compiled from the same generators, stored in the disk cache (keyed by the backen
 and the host CPU, like every object) and its functions are bound as external symbols before
 a graph's object is linked.
 
-The first compile on a machine builds the library in a background thread with its own LLVM
-context and target machine (llvmlite releases the GIL inside LLVM), so it overlaps the
-graph's pipeline, lowering and LLVM work on the other core instead of adding to them.
+The first compile on a machine builds the library in a background thread (its own LLVM
+context and target machine), started when lowering first needs a kernel.  llvmlite
+serialises every LLVM call behind one process-wide lock, so this overlaps only the graph's
+Python-side lowering, not its LLVM work: on an empty cache the first graph pays the 0.73 s
+once.
 ``GRAPHTORCH_LLVM_GEMM_LIB=0`` puts the kernels back into each module (comparisons)."""
 from __future__ import annotations
 
