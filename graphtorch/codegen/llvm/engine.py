@@ -93,6 +93,9 @@ def load_object(obj: bytes, names, library=False):
     missing = [n for n, a in zip(names, addrs) if not a]
     if missing:
         raise RuntimeError(f"llvm backend: functions {missing} not found after linking")
+    from . import perfmap
+    if perfmap.enabled():
+        perfmap.write(obj, dict(zip(names, addrs)))
     return addrs
 
 
