@@ -46,7 +46,9 @@ SHAPES = [(f"{name} m{m}", m, n, k, tb)
           for name, n, k, tb in (("mlp fc1", 512, 784, True), ("mlp fc2", 512, 512, True),
                                  ("mlp fc3", 10, 512, True),
                                  ("lstm hh", 512, 128, m < 4),
-                                 ("lstm ih0", 512, 64, True), ("lstm ih1", 512, 128, True))]
+                                 ("lstm ih0", 512, 64, True), ("lstm ih1", 512, 128, True),
+                                 ("tf qkv", 768, 256, True), ("tf out", 256, 256, True),
+                                 ("tf ff1", 1024, 256, True), ("tf ff2", 256, 1024, True))]
 _ARGS = [PTR, PTR, PTR] + [I64] * 6 + [I1, I64]  # A B C M N K lda ldb ldc acc reps
 
 
