@@ -138,18 +138,9 @@ SETTLE_MAX_S = 3.0
 
 
 def _others_running() -> bool:
-    me = str(threading.get_native_id())
-    for tid in os.listdir("/proc/self/task"):
-        if tid == me:
-            continue
-        try:
-            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if stat[stat.rindex(b")") + 2:][:1] == b"R":
-            return True
-    return False
+    from graphtorch.codegen.llvm.threads import running_threads
+    me = threading.get_native_id()
+    return any(t != me for t in running_threads())
 
 
 def _settle(threads):

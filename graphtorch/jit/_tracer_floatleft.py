@@ -74,7 +74,7 @@ def _lines(code):
     return out
 
 
-def _sources(code, prog):
+def _sources(prog):
     """For each local name: the lines whose size reads flow into it (through assignments)."""
     reads = {}  # line -> it reads a size (or a name that holds one)
     for ins, line in prog:
@@ -104,7 +104,7 @@ def _sites(code):
     somewhere), ...) for every operator whose right operand reads a size and whose left
     operand is a float constant or a local name."""
     prog = _lines(code)
-    names = _sources(code, prog)
+    names = _sources(prog)
     floats = _float_names(prog)
     found = []
     for i, (ins, _) in enumerate(prog):

@@ -50,9 +50,10 @@ def host_key() -> str:
         return f"{s['triple']}|{s['cpu']}|{s['features']}|llvm{llvm.llvm_version_info}"
 
 
-def optimize(mod, level: int = 3):
-    """Run LLVM's O``level`` module pipeline (the new pass manager) on a parsed module."""
-    tm = target_machine()
+def optimize(mod, level: int = 3, tm=None):
+    """Run LLVM's O``level`` module pipeline (the new pass manager) on a parsed module, for
+    ``tm`` (default: the shared host target machine)."""
+    tm = tm or target_machine()
     pto = llvm.PipelineTuningOptions(speed_level=level)
     pto.loop_vectorization = level >= 2
     pto.slp_vectorization = level >= 2

@@ -72,9 +72,7 @@ def _compile(text):
     mod.verify()
     s = engine._init()
     tm = engine._new_tm(s["cpu"], s["features"])
-    pto = llvm.PipelineTuningOptions(speed_level=3)
-    pb = llvm.create_pass_builder(tm, pto)
-    pb.getModulePassManager().run(mod, pb)
+    engine.optimize(mod, 3, tm=tm)
     return tm.emit_object(mod)
 
 

@@ -36,7 +36,8 @@ from llvmlite import ir
 from .fnctx import I32, I64, PTR
 
 __all__ = ["MIN_WORK", "bind_symbols", "sync", "parallel_call", "region", "stats", "available",
-           "free_cores", "team_size", "in_parallel", "GEMM_SPLIT", "GEMM_MIN_WORK"]
+           "free_cores", "running_threads", "team_size", "in_parallel", "GEMM_SPLIT",
+           "GEMM_MIN_WORK"]
 
 # split a kernel only when it does at least this much work (elements, or flops / 8):
 # waking passive workers costs tens of microseconds on a busy machine (the reference other
@@ -206,19 +207,25 @@ def free_cores():
     try:
         with open("/proc/loadavg", "rb") as f:
             running = int(f.read().split()[3].split(b"/")[0])
-        own = 0
-        for tid in os.listdir("/proc/self/task"):
-            try:
-                with open(f"/proc/self/task/{tid}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:  # the thread ended meanwhile
-                continue
-            k = stat.rindex(b")")
-            own += stat[k + 2:k + 3] == b"R"
+        own = len(running_threads())
         ncpu = len(os.sched_getaffinity(0))
     except (OSError, ValueError, IndexError, AttributeError):
         return None
     return ncpu - max(0, running - max(own, 1))
+
+
+def running_threads():
+    """Thread ids of this process that are running or runnable now (Linux ``/proc``)."""
+    out = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        if stat[stat.rindex(b")") + 2:][:1] == b"R":
+            out.append(int(tid))
+    return out
 
 
 def stats() -> int:
