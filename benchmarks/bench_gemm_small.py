@@ -1,14 +1,21 @@
 """Microbenchmark of the llvm backend's small-M float32 GEMM kernels (codegen/llvm/gemm_small.py,
-gemm_packed.py) on one thread, per shape, against scipy's OpenBLAS ``sgemm`` called the same way
-(from a native loop, no Python per call).
+gemm_packed.py, gemm_tn.py) on one thread, per shape, against scipy's OpenBLAS ``sgemm`` called
+the same way (from a native loop, no Python per call) and ONNX Runtime's MLAS.
 
 Shapes: the MLP 784-512-512-10 layers (B stored [N, K]), the LSTM(64, 128) recurrent product
 (B stored [K, N] after rnn_pack's transpose: "axpy" form; the dot form at one row) and its
-input projections (M = seq * batch), at M = 1, 8, 16, 64, 128 (``--rows``).  Columns: "new" is
-the kernel emit_call picks for the sizes (what compiled graphs run), "packed" forces
-gemm_packed's kernel, "blas" is sgemm; microseconds per call, GFLOP/s, and the new kernel's
-rate as a % of sgemm's.  Operands are placed like numpy's large arrays (B 16 bytes past a
-64-byte boundary; ``--offsets``).
+input projections (M = seq * batch), the Transformer layer's linears (d 256, ff 1024), at
+M = 1 ... 2048 (``--rows``, default 1, 8, 64, 128).  Columns: "new" is the kernel emit_call
+picks for the sizes (what compiled graphs run), "packed" forces gemm_packed's kernel, "blas"
+is sgemm, "ort" a one-node ONNX Runtime session (``Gemm`` with transB, B an initializer that
+MLAS packs once at session creation, 1 intra-op thread; ``--no-ort`` or no onnxruntime:
+omitted); microseconds per call, GFLOP/s, the new kernel's rate as a % of sgemm's and its
+time over MLAS's.  The ort column is the median call time minus a 1 x 1 x 1 product's (ORT's
+per-call overhead, ~3 us); it still counts the output's allocation, so for products of a
+few microseconds MLAS is faster than shown: ORT's profiler (``enable_profiling``, node
+"kernel_time") gave 62 / 42 us for the MLP's 8 x 512 x 784 / 512 layers (column: 72 / 42).
+Operands are placed like numpy's large arrays (B 16 bytes past a 64-byte boundary;
+``--offsets``).
 
 ``--baseline FILE`` adds a column for another version of gemm_small.py (a copy of the file,
 e.g. before an edit) and ``--knob NAME=VALUE`` one for the current module with a constant
@@ -42,7 +49,7 @@ from graphtorch.codegen.llvm.fnctx import F32, I1, I8, I32, I64, PTR  # noqa: E4
 
 # (label, M, N, K, tb): tb = B stored [N, K]
 SHAPES = [(f"{name} m{m}", m, n, k, tb)
-          for m in (1, 8, 16, 32, 64, 128, 1024)
+          for m in (1, 8, 16, 32, 64, 128, 256, 1024, 2048)
           for name, n, k, tb in (("mlp fc1", 512, 784, True), ("mlp fc2", 512, 512, True),
                                  ("mlp fc3", 10, 512, True),
                                  ("lstm hh", 512, 128, m < 4),
@@ -212,6 +219,67 @@ def time_shape(fns, order, m, n, k, tb, repeat, target_s, offsets=(0, 4)):
     return {name: statistics.median(v) for name, v in times.items()}
 
 
+def _ort_run(m, n, k, tb, bmat):
+    """A one-node ONNX Runtime session (1 intra-op thread) computing A @ B: ``Gemm`` with
+    transB for B stored [N, K] (what torch exports for a Linear), else ``MatMul``; B is an
+    initializer, so MLAS packs it once at session creation (as in the MLP / Transformer
+    models ORT runs in bench_llvm.py).  Returns ``run(a)`` or None without onnxruntime."""
+    try:
+        import onnxruntime as ort
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError:
+        return None
+    x = helper.make_tensor_value_info("a", TensorProto.FLOAT, [m, k])
+    y = helper.make_tensor_value_info("c", TensorProto.FLOAT, [m, n])
+    w = numpy_helper.from_array(np.ascontiguousarray(bmat), "b")
+    node = (helper.make_node("Gemm", ["a", "b"], ["c"], transB=1) if tb
+            else helper.make_node("MatMul", ["a", "b"], ["c"]))
+    model = helper.make_model(helper.make_graph([node], "g", [x], [y], [w]),
+                              opset_imports=[helper.make_opsetid("", 17)])
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(model.SerializeToString(), so,
+                                providers=["CPUExecutionProvider"])
+    return lambda a: sess.run(None, {"a": a})
+
+
+_ORT_OVERHEAD: list = []
+
+
+def ort_time(m, n, k, tb, repeat, target_s):
+    """MLAS's microseconds per product through ONNX Runtime: the median time of a session
+    call minus that of a 1 x 1 x 1 product's (ORT's per-call overhead, ~2-4 us), or None."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    bm = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    run = _ort_run(m, n, k, tb, bm)
+    if run is None:
+        return None
+    if not _ORT_OVERHEAD:
+        tiny = _ort_run(1, 1, 1, True, np.ones((1, 1), np.float32))
+        one = np.ones((1, 1), np.float32)
+        _ORT_OVERHEAD.append(_median_call(lambda: tiny(one), repeat, target_s))
+    ref = a.astype(np.float64) @ (bm.T if tb else bm).astype(np.float64)
+    err = np.abs(run(a)[0] - ref).max() / (np.abs(ref).max() + 1e-30)
+    if err > 1e-4:
+        raise AssertionError(f"ort wrong on {m}x{n}x{k}: rel err {err:g}")
+    return max(_median_call(lambda: run(a), repeat, target_s) - _ORT_OVERHEAD[0], 1e-3)
+
+
+def _median_call(fn, repeat, target_s):
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    reps = max(5, int(target_s / max(time.perf_counter() - t0, 1e-9)))
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        times.append((time.perf_counter() - t0) / reps * 1e6)
+    return statistics.median(times)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--baseline", help="another gemm_small.py to time against (A/B)")
@@ -224,6 +292,7 @@ def main(argv=None):
     p.add_argument("--offsets", default="0,4",
                    help="A's and B's first element, floats past a 64-byte boundary")
     p.add_argument("--target-ms", type=float, default=4.0, help="time per measurement")
+    p.add_argument("--no-ort", action="store_true", help="skip the ONNX Runtime (MLAS) column")
     args = p.parse_args(argv)
     variants = [("new", gemm_small)]
     if args.baseline:
@@ -238,8 +307,11 @@ def main(argv=None):
     order = [v for v, _ in variants] + (["packed"] if ("new", True, "packed") in fns else [])
     order += ["blas"]
     hdr = "".join(f"{v + ' us':>10}{v + ' GF':>9}" for v in order)
+    ort_on = not args.no_ort and _ort_run(1, 1, 1, True, np.ones((1, 1), np.float32))
+    hdr += f"{'ort us':>10}{'ort GF':>9}" if ort_on else ""
     print(f"{'shape':<18}{'M,N,K':>14}{hdr}{'new/blas':>10}"
-          + "".join(f"{'new/' + v:>9}" for v, _ in variants[1:]))
+          + "".join(f"{'new/' + v:>9}" for v, _ in variants[1:])
+          + (f"{'new/ort':>9}" if ort_on else ""))
     for label, m, n, k, tb in SHAPES:
         if str(m) not in args.rows.split(","):
             continue
@@ -250,6 +322,10 @@ def main(argv=None):
         flop = 2.0 * m * n * k
         cols = "".join(f"{t[v]:10.2f}{flop / t[v] / 1e3:9.1f}" for v in order)
         extra = "".join(f"{t['new'] / t[v]:9.3f}" for v, _ in variants[1:])
+        if ort_on:  # time (new / ort) > 1: MLAS is faster
+            o = ort_time(m, n, k, tb, args.repeat, args.target_ms / 1e3)
+            cols += f"{o:10.2f}{flop / o / 1e3:9.1f}"
+            extra += f"{t['new'] / o:9.3f}"
         print(f"{label + (' T' if tb else ' A'):<18}{f'{m},{n},{k}':>14}{cols}"
               f"{t['blas'] / t['new'] * 100:9.0f}%{extra}", flush=True)
 

@@ -125,13 +125,13 @@ def test_compiled_model_uses_it(batch):
 
 def test_policy_small_rows_only():
     """Constant sizes decide at compile time: few rows and K >= 32 use the kernels (B stored
-    [N, K] up to 1024 rows on the packed kernel, [K, N] up to 64; 16 when BLAS threads
+    [N, K] up to 2048 rows on the packed / tn kernels, [K, N] up to 64; 16 when BLAS threads
     itself); more rows, K < 32 or float64 stay on BLAS."""
     c = lambda v: ir.Constant(I64, v)  # noqa: E731
     dec, tiers = gemm_small._decide, gemm_small._tiers
     assert dec(None, tiers(True, False), c(1), c(784)) is True
     assert dec(None, tiers(False, False), c(64), c(32)) is True
-    assert dec(None, tiers(True, False), c(1025), c(784)) is False
+    assert dec(None, tiers(True, False), c(2049), c(784)) is False
     assert dec(None, tiers(False, False), c(65), c(784)) is False
     assert dec(None, tiers(False, False), c(6), c(25)) is False
     assert dec(None, tiers(True, True), c(16), c(128)) is True
@@ -149,7 +149,7 @@ def test_policy_reads_thread_count_at_run_time():
     FC.fn = fn
     c = lambda v: ir.Constant(I64, v)  # noqa: E731
     assert gemm_small._use_small(FC, True, c(1), c(784)) is True
-    assert gemm_small._use_small(FC, True, c(2000), c(784)) is False
+    assert gemm_small._use_small(FC, True, c(3000), c(784)) is False
     v = gemm_small._use_small(FC, True, c(32), c(784))
     assert isinstance(v, ir.Instruction) and v.opname == "select"
     assert "gt_team_max" in str(mod)

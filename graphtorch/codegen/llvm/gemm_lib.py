@@ -34,11 +34,13 @@ _LOCK = threading.Lock()
 
 
 def names(vw):
-    """The library's entry kernels: (name, (tb, long_k, packed)) for vector width ``vw``."""
-    return ((f"gt_sgemm_small_dot_v{vw}", (True, False, False)),
-            (f"gt_sgemm_small_dot_v{vw}_4x4", (True, True, False)),
-            (f"gt_sgemm_small_axpy_v{vw}", (False, False, False)),
-            (f"gt_sgemm_small_packed_v{vw}", (True, False, True)))
+    """The library's entry kernels: (name, (tb, long_k, packed, tn)) for vector width
+    ``vw``."""
+    return ((f"gt_sgemm_small_dot_v{vw}", (True, False, False, False)),
+            (f"gt_sgemm_small_dot_v{vw}_4x4", (True, True, False, False)),
+            (f"gt_sgemm_small_axpy_v{vw}", (False, False, False, False)),
+            (f"gt_sgemm_small_packed_v{vw}", (True, False, True, False)),
+            (f"gt_sgemm_small_tn_v{vw}", (True, False, False, True)))
 
 
 def _vw():
@@ -56,8 +58,8 @@ def _build_text():
     tm = engine.target_machine()
     mod = ir.Module(name="gt_gemm_lib")
     mod.triple, mod.data_layout = tm.triple, str(tm.target_data)
-    for name, (tb, long_k, packed) in names(_vw()):
-        f = gemm_small.define(mod, tb, long_k=long_k, packed=packed)
+    for name, (tb, long_k, packed, tn) in names(_vw()):
+        f = gemm_small.define(mod, tb, long_k=long_k, packed=packed, tn=tn)
         if f.name != name:
             raise RuntimeError(f"llvm backend: GEMM library kernel {f.name} != {name}")
         f.linkage = ""  # exported: graphs call it
@@ -125,14 +127,15 @@ def needed(obj: bytes) -> bool:
     return b"gt_sgemm_small_" in obj
 
 
-def declare(mod, tb, long_k=False, packed=False):
-    """The library kernel for (tb, long_k, packed) declared in ``mod`` (a graph module)."""
+def declare(mod, tb, long_k=False, packed=False, tn=False):
+    """The library kernel for (tb, long_k, packed, tn) declared in ``mod`` (a graph
+    module)."""
     for name, spec in names(_vw()):
-        if spec == (tb, long_k, packed):
+        if spec == (tb, long_k, packed, tn):
             f = mod.globals.get(name)
             if f is None:
                 from .gemm_small import ARGS
                 f = ir.Function(mod, ir.FunctionType(ir.VoidType(), ARGS), name)
             start()  # the graph's own compile overlaps the library's
             return f
-    raise KeyError((tb, long_k, packed))
+    raise KeyError((tb, long_k, packed, tn))

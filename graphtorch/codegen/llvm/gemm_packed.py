@@ -25,6 +25,13 @@ def _transpose_tile(b, src, lds, dst, ldd, vw):
     rounds of two-source shuffles swapping the off-diagonal blocks."""
     vt = ir.VectorType(F32, vw)
     rows = [b.load(_at(b, src, b.mul(_c64(r), lds)), typ=vt, align=4) for r in range(vw)]
+    rows = _transpose_vals(b, rows, vw)
+    for r in range(vw):
+        b.store(rows[r], _at(b, dst, b.mul(_c64(r), ldd)), align=4)
+
+
+def _transpose_vals(b, rows, vw):
+    """The vw x vw transpose of ``rows`` (vw vectors of vw lanes), in registers."""
     h = vw // 2
     while h >= 1:
         lo = _mask([ln if ln & h == 0 else vw + ln - h for ln in range(vw)])
@@ -35,8 +42,7 @@ def _transpose_tile(b, src, lds, dst, ldd, vw):
                 out[i] = b.shuffle_vector(rows[i], rows[i + h], lo)
                 out[i + h] = b.shuffle_vector(rows[i], rows[i + h], hi)
         rows, h = out, h // 2
-    for r in range(vw):
-        b.store(rows[r], _at(b, dst, b.mul(_c64(r), ldd)), align=4)
+    return rows
 
 
 def _pack_panel(mod, vw, width):

@@ -18,9 +18,13 @@ kernels:
 - "axpy" form, B stored [K, N]: a 4 x (4 vectors) block of C accumulates ``A[m, k] * B[k, :]``
   for every k, no horizontal sums; the last N % width columns use masked loads and stores;
 - "packed" (gemm_packed.py), B stored [N, K] and many rows of A for the K: panels of B
-  transposed once per call into a stack buffer for the axpy micro kernel.
+  transposed once per call into a stack buffer for the axpy micro kernel;
+- "tn" (gemm_tn.py), B stored [N, K], 16 or more rows of A (gemm_tn.tn_wins): panels of A
+  transposed instead, B read in place by broadcasts, no lane sums: 108-114 GFLOP/s where
+  the dot / packed kernels gave 92-105 (10-15% faster at M = 16-64, K = 128-784; the
+  Transformer at batch 1 and 64 and the MLP at batch 64 6-8% faster end to end).
 
-Both handle any M, N, K (tails by smaller blocks and a scalar loop), strides (leading
+All handle any M, N, K (tails by smaller blocks and a scalar loop), strides (leading
 dimensions) and ``beta`` 0 or 1 (accumulate into C, which holds a bias).  They are defined once
 per LLVM module and called from the entry function, which picks them where M is small for the
 K (``_DOT_TIERS`` / ``_AXPY_TIERS``; a run-time test when sizes are symbolic) and BLAS
@@ -45,6 +49,9 @@ _DOT_BLOCK_LONG = (4, 4)  # the same for K >= _LONG_K
 _LONG_K = 256
 _DOT_PEEL = True  # align the dot form's loads of B for one row of A (see _gemv_peel)
 _PEEL_MIN_K = 128
+# the A-packing kernel where it wins (gemm_tn.tn_wins); GRAPHTORCH_LLVM_GEMM_TN=0 turns it
+# off (A/B comparisons; the switch is part of compiled graphs' cache key, compile._tunables)
+TN = os.environ.get("GRAPHTORCH_LLVM_GEMM_TN", "1") != "0"
 _AXPY_BLOCK = (4, 4)  # rows of A x vectors of C columns per axpy-form block
 _ARGS = [PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I1]  # A B C M N K lda ldb ldc accumulate
 
@@ -286,20 +293,24 @@ def _axpy_kernel(mod, vw):
 ARGS = _ARGS
 
 
-def kernel(mod, tb, long_k=False, packed=False):
+def kernel(mod, tb, long_k=False, packed=False, tn=False):
     """The small-M kernel for B stored [N, K] (``tb``) or [K, N] as called from ``mod``;
     ``long_k``: the dot-form variant for K >= 256; ``packed``: B [N, K] packed by panels for
-    the axpy form.  Declared, and taken from the library compiled once per machine
+    the axpy form; ``tn``: B [N, K] read in place against packed panels of A
+    (gemm_tn.py).  Declared, and taken from the library compiled once per machine
     (gemm_lib.py), unless that is switched off: then defined in ``mod``."""
     from . import gemm_lib
     if gemm_lib.ENABLED:
-        return gemm_lib.declare(mod, tb, long_k, packed)
-    return define(mod, tb, long_k, packed)
+        return gemm_lib.declare(mod, tb, long_k, packed, tn)
+    return define(mod, tb, long_k, packed, tn)
 
 
-def define(mod, tb, long_k=False, packed=False):
+def define(mod, tb, long_k=False, packed=False, tn=False):
     """Define the kernel of :func:`kernel` in ``mod`` (internal linkage)."""
     vw = vector_width()
+    if tb and tn:
+        from .gemm_tn import tn_kernel
+        return tn_kernel(mod, vw)
     if tb and packed:
         from .gemm_packed import packed_kernel  # it builds on this module's kernels
         return packed_kernel(mod, vw)
@@ -312,6 +323,21 @@ def emit_call(fc, tb, m, n, k, a_ptr, lda, b_ptr, ldb, c_ptr, ldc, beta):
     """Call the small kernel at the current point of ``fc`` (i64 sizes and strides)."""
     args = [a_ptr, b_ptr, c_ptr, m, n, k, lda, ldb, ldc, ir.Constant(I1, 1 if beta else 0)]
     mod, b = fc.fn.module, fc.b
+    from .gemm_tn import tn_wins
+    tn = tn_wins(b, m, n, k, ldb) if tb and TN else False
+    if tn is True:
+        b.call(kernel(mod, tb, tn=True), args)
+    elif tn is False:
+        _emit_packed_or_not(b, mod, tb, m, k, args)
+    else:
+        with b.if_else(tn) as (yes, no):
+            with yes:
+                b.call(kernel(mod, tb, tn=True), args)
+            with no:
+                _emit_packed_or_not(b, mod, tb, m, k, args)
+
+
+def _emit_packed_or_not(b, mod, tb, m, k, args):
     from .gemm_packed import packed_wins
     packed = packed_wins(b, m, k) if tb else False
     if packed is True:
@@ -342,10 +368,12 @@ def _emit_unpacked(b, mod, tb, k, args):
 # (max M, min K) where the generated kernels beat scipy's OpenBLAS on one thread, measured
 # per shape on this backend's workloads: 0.3-0.9x the time for M <= 64, K >= 32 (MLP, LSTM,
 # Transformer, convolution shapes); with K < 32 BLAS was as fast or faster.  B stored
-# [N, K] goes on to M = 1024 on the packed kernel (gemm_packed.py: 0.84-0.93x BLAS's time
-# for 128-1024 x 512 x 64/128/784; 3-6% slower at M = 4096): LSTM input projections, the
-# Transformer's linears at batch 8 (0.87x end to end)
-_DOT_TIERS = ((1024, 32),)
+# [N, K] goes on to M = 2048 on the packed / tn kernels (gemm_packed.py: 0.84-0.93x
+# BLAS's time for 128-1024 x 512 x 64/128/784): LSTM input projections, the Transformer's
+# linears at batch 8 (0.87x end to end) and 64 (M = 2048: 2048 x 256 x 1024 10.0 vs
+# 10.9 ms, 2048 x 256 x 256 2.47 vs 2.68 ms, 2048 x 768 / 1024 x 256 level; packed was
+# 3-6% slower than BLAS at M = 4096)
+_DOT_TIERS = ((2048, 32),)
 _AXPY_TIERS = ((64, 32),)
 
 
