@@ -237,12 +237,15 @@ class Lowering:
             dest.store_flat(fc, dest.offset(fc, idx), cast(fc.b, v, src.dt, dest.dt))
         self.emit_kernel(dest.shape, body, reads=[src], writes=[dest])
 
-    def emit_kernel(self, shape, body, reads=(), writes=(), name="k", parallel=True):
+    def emit_kernel(self, shape, body, reads=(), writes=(), name="k", parallel=True,
+                    work_per_elem=1):
         """A kernel looping over ``shape`` calling ``body(fc, idx)``; called from the entry.
 
         ``body`` must write only at ``idx`` (so the outer range can be split across threads);
         ``parallel=False`` keeps it on one thread.  A kernel writing a graph input (an alias
-        of memory it may also read elsewhere) always stays on one thread."""
+        of memory it may also read elsewhere) always stays on one thread.
+        ``work_per_elem`` scales the element count the thread split compares with its
+        threshold (row kernels making several passes, or computing a costly fused input)."""
         self.step += 1
         for h in list(reads) + list(writes):
             self.touch(h)
@@ -262,7 +265,7 @@ class Lowering:
         safe = parallel and len(shape) > 0 and not any(
             isinstance(h, Buf) and h.kind == "buf" and h.index < self.n_in for h in writes)
         if safe:
-            total = numel(shape)
+            total = S.mul(numel(shape), work_per_elem)
             work = total if isinstance(total, int) else e.size(total)
             threads.parallel_call(e, fc.fn, ir.Constant(I64, 0), n0, work)
         else:

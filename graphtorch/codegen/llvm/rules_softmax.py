@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from ...ir import symbolic as S
 from ...ops.meta import wrap_dim
 from . import scalar as X
 from .fnctx import I64, LTYPE, numel
@@ -20,6 +21,7 @@ from .rules_host import or_host
 from .rules_reduce import fop
 
 ZERO = ir.Constant(I64, 0)
+ROW_WORK = 4  # per element of a row: max, exp + sum, scale (the exp counts double)
 
 
 def _row_loop(fc, lo, hi, body, name):
@@ -86,7 +88,11 @@ def _softmax(lw, node, ins):
         else:
             _row_loop(fc, ZERO, n_len, lambda j: dest.store_flat(
                 fc, at(j), fc.b.fdiv(dest.load_flat(fc, at(j)), s)), name="sdiv")
-    lw.emit_kernel((outer, inner), body, reads=[xb], writes=[dest], name="softmax")
+    # the kernel loops over (outer, inner): each iteration is a row of ``length`` elements read
+    # in three passes with an exp, the measure the thread split compares (rows alone kept
+    # attention's softmax on one thread at every batch)
+    lw.emit_kernel((outer, inner), body, reads=[xb], writes=[dest], name="softmax",
+                   work_per_elem=S.mul(length, ROW_WORK))
     return [dest]
 
 
