@@ -141,13 +141,14 @@ def _tunables() -> str:
     for short in _TUNABLE_MODULES:
         mod = importlib.import_module(f"{__package__}.{short}")
         for k, v in sorted(vars(mod).items()):
-            if k.lstrip("_").isupper() and type(v) in (int, float, bool, str):
+            if k.lstrip("_").isupper() and type(v) in (int, float, bool, str, tuple):
                 out.append(f"{short}.{k}={v!r}")
     return ";".join(out)
 
 
-_TUNABLE_MODULES = ("creation_rules", "gemm_small", "rules_conv", "rules_gemm", "scalar",
-                    "threads", "vecmath")
+_TUNABLE_MODULES = ("creation_rules", "gemm_packed", "gemm_small", "gemm_tn", "rnn_pack",
+                    "rnn_slices", "rnn_team", "rules_conv", "rules_gemm", "rules_norm",
+                    "rules_softmax", "scalar", "threads", "vecmath")
 
 
 def _store_meta(key, meta, g_opt, digest, names):

@@ -21,9 +21,15 @@ Measured (2-layer nn.LSTM(64, 128), seq 16 / nn.GRU(64, 128), seq 32, 2 cores, t
 gate forced open, one process per variant, medians of 7): LSTM b1 146 -> 98-121 us, b8
 729 -> 487-557 us, b64 5.6 -> 3.2 ms; GRU b8 1034 -> 703 us, b64 8.3 -> 4.9-5.4 ms (T1 ->
 T2).  The same loops split per step instead (a region per step, the recurrent GEMM alone)
-took 1155 us at LSTM b8.  Splitting each thread's weight slices into one packed axpy-kernel
-product per step (instead of one dot-kernel call per gate) measured no better (b8 13.8 vs
-14.4 us per step, b64 within noise) and was dropped."""
+took 1155 us at LSTM b8.
+
+From 4 batch rows each thread's product runs on its own transposed copy of its G weight
+slices (rnn_slices.py: packed once per call), one axpy-kernel call per step into its own
+block of the preactivations, instead of G dot-kernel calls on the weight in place.
+Interleaved A/B in one process, 2 threads: one layer loop (H = 128) per step b8 7.9 -> 6.6
+us; the bench LSTM b8 420-440 -> 396-400 us, b64 3.06-3.10 -> 2.78-2.83 ms (mins of 11, two
+runs).  (A/B through torch.compile must clear compile._META between the variants: this
+module's settings are not part of its key, so the second compile returns the first code.)"""
 from __future__ import annotations
 
 import platform
@@ -33,7 +39,7 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from ...ir import symbolic as S
-from . import gemm_small, threads
+from . import gemm_small, rnn_slices, threads
 from . import scalar as X
 from .control_flow import scalar_value, store_slot
 from .fnctx import I32, I64, FnCtx, numel
@@ -157,8 +163,11 @@ def _region(lw, m, x, w, bias, init, outs, trip, batch, hid):
     scan = outs[-1]
     states = outs[:-1]
     pre = lw.new_buf((batch, g * hid), dt, name="rnn_team_pre")
+    # every thread's transposed weight slices (rnn_slices.py), float32 only
+    wt = (lw.new_buf((hid, g * hid), dt, name="rnn_team_wt")
+          if dt == "f32" and rnn_slices.ENABLED and gemm_small.ENABLED else None)
     slots = {k: lw.mutable_slot() for k in ("parts", "trip", "count", "gen")}
-    kfn = _kernel(lw, m, x, w, bias, init, states, scan, pre, slots, batch, hid)
+    kfn = _kernel(lw, m, x, w, bias, init, states, scan, pre, wt, slots, batch, hid)
 
     def emit(e):
         parts = threads.team_size(e)
@@ -169,10 +178,11 @@ def _region(lw, m, x, w, bias, init, outs, trip, batch, hid):
         # one part per thread: the trampoline hands thread t the range [t, t + 1)
         threads.parallel_call(e, kfn, _c(0), parts, parts, min_work=2)
     uses = [x, w, pre, scan] + list(states) + list(init) + ([bias] if bias is not None else [])
+    uses += [wt] if wt is not None else []
     lw.emit_in_entry(emit, uses)
 
 
-def _kernel(lw, m, x, w, bias, init, states, scan, pre, slots, batch, hid):
+def _kernel(lw, m, x, w, bias, init, states, scan, pre, wt, slots, batch, hid):
     """``kernel(bufs, slots, lo, hi)``: parts [lo, hi) of the hidden units, every step."""
     lw.kernels += 1
     fc = FnCtx(lw.module, f"gt_rnn_team{lw.kernels}", lw.symbol_slot, extra_args=(I64, I64))
@@ -196,6 +206,14 @@ def _kernel(lw, m, x, w, bias, init, states, scan, pre, slots, batch, hid):
                                                 _ld(b, et, init[1].ptr(fc), _ix(b, bi, H, j))))
     cnt = _slot_ptr(fc, slots["count"])
     gen = _slot_ptr(fc, slots["gen"])
+    sliced = ir.Constant(ir.IntType(1), 0)
+    own = None
+    if wt is not None:  # this thread's weight slices, packed once per call (rnn_slices.py)
+        sliced = b.and_(b.icmp_signed("<", j0, j1),
+                        b.icmp_signed(">=", B, _c(rnn_slices.MIN_ROWS)))
+        own = rnn_slices.prepare(fc, dt, sliced, w.ptr(fc), wt.ptr(fc), pre.ptr(fc), B, H, g,
+                                 j0, j1)
+    lay = rnn_slices.pre_layout(fc, dt, sliced, pre.ptr(fc), B, H, g, j0, j1)
 
     def step(t):
         bb = fc.b
@@ -205,13 +223,23 @@ def _kernel(lw, m, x, w, bias, init, states, scan, pre, slots, batch, hid):
         hnew = bb.gep(scan.ptr(fc), [bb.mul(t, bh)], source_etype=et)
         xg = bb.gep(x.ptr(fc), [bb.mul(t, bb.mul(B, gh))], source_etype=et)
         with bb.if_then(bb.icmp_signed("<", j0, j1)):
-            for k in range(g):
-                col = bb.add(bb.mul(_c(k), H), j0)
-                _product(fc, dt, B, bb.sub(j1, j0), H, hprev,
-                         bb.gep(w.ptr(fc), [bb.mul(col, H)], source_etype=et),
-                         bb.gep(pre.ptr(fc), [col], source_etype=et), gh)
+            def per_gate():
+                for k in range(g):
+                    col = fc.b.add(fc.b.mul(_c(k), H), j0)
+                    _product(fc, dt, B, fc.b.sub(j1, j0), H, hprev,
+                             fc.b.gep(w.ptr(fc), [fc.b.mul(col, H)], source_etype=et),
+                             fc.b.gep(pre.ptr(fc), [col], source_etype=et), gh)
+            if own is None:
+                per_gate()
+            else:
+                with bb.if_else(sliced) as (one, other):
+                    with one:
+                        rnn_slices.product(fc, dt, own, B, bb.mul(_c(g), bb.sub(j1, j0)), H,
+                                           hprev)
+                    with other:
+                        per_gate()
             gate = _lstm_gate if lstm else _gru_gate
-            _units(fc, B, j0, j1, lambda bi, j: gate(fc, dt, bi, j, H, gh, pre, xg, bias,
+            _units(fc, B, j0, j1, lambda bi, j: gate(fc, dt, bi, j, H, gh, lay, xg, bias,
                                                      hprev, hnew, states))
         _barrier(fc, cnt, gen, crowd)
     fc.loop(_c(0), trip, step, name="t")
@@ -250,7 +278,13 @@ def _product(fc, dt, m, n, k, a, bw, c, ldc):
             _blas_call(fc, dt, False, True, m, n, k, a, k, bw, k, c, ldc, 0.0)
 
 
-def _lstm_gate(fc, dt, bi, j, H, gh, pre, xg, bias, hprev, hnew, states):
+def _pre(b, et, lay, bi, k, j):
+    """The preactivation of unit j, gate k, batch row bi (rnn_slices.pre_layout)."""
+    base, rs, gs = lay
+    return _ld(b, et, base, b.add(b.add(b.mul(bi, rs), b.mul(_c(k), gs)), j))
+
+
+def _lstm_gate(fc, dt, bi, j, H, gh, lay, xg, bias, hprev, hnew, states):
     b = fc.b
     et = X.LTYPE[dt]
     row = b.mul(bi, gh)
@@ -258,7 +292,7 @@ def _lstm_gate(fc, dt, bi, j, H, gh, pre, xg, bias, hprev, hnew, states):
     def gate(k):  # (pre + x) + bias: the order of rnn_cells' pass (same rounding)
         col = b.add(b.mul(_c(k), H), j)
         off = b.add(row, col)
-        v = b.fadd(_ld(b, et, pre.ptr(fc), off), _ld(b, et, xg, off))
+        v = b.fadd(_pre(b, et, lay, bi, k, j), _ld(b, et, xg, off))
         if bias is not None:
             v = b.fadd(v, _ld(b, et, bias.ptr(fc), col))
         return v
@@ -273,7 +307,7 @@ def _lstm_gate(fc, dt, bi, j, H, gh, pre, xg, bias, hprev, hnew, states):
     _st(b, et, hnew, at, b.fmul(X.libm(b, "tanh", dt, cn), o))
 
 
-def _gru_gate(fc, dt, bi, j, H, gh, pre, xg, bias, hprev, hnew, states):
+def _gru_gate(fc, dt, bi, j, H, gh, lay, xg, bias, hprev, hnew, states):
     b = fc.b
     et = X.LTYPE[dt]
     row = b.mul(bi, gh)
@@ -281,7 +315,7 @@ def _gru_gate(fc, dt, bi, j, H, gh, pre, xg, bias, hprev, hnew, states):
     def part(k, with_x=True):  # (hh + bias) + x: rnn_cells' order
         col = b.add(b.mul(_c(k), H), j)
         off = b.add(row, col)
-        v = _ld(b, et, pre.ptr(fc), off)
+        v = _pre(b, et, lay, bi, k, j)
         if bias is not None:
             v = b.fadd(v, _ld(b, et, bias.ptr(fc), col))
         if with_x:
