@@ -157,3 +157,33 @@ def is_conj(input) -> bool:
 @both
 def is_neg(input) -> bool:
     return False
+
+
+@torch_function
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Bool tensor shaped like ``elements``: True where the element occurs in ``test_elements``.
+
+    Args:
+        elements: a tensor or a number.
+        test_elements: a tensor or a number.
+        invert: return the negation (elements NOT in ``test_elements``).
+    """
+    from .creation import tensor
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__})")
+    e = elements if isinstance(elements, Tensor) else tensor(elements)
+    t = test_elements if isinstance(test_elements, Tensor) else tensor(test_elements)
+    dt = D.result_type(e, t)
+    if dt is D.bool:
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    e, flat = e.to(dt), t.to(dt).flatten()
+    if flat.numel() == 0:
+        found = e.new_zeros(e.shape, dtype=D.bool)
+    else:
+        # sorted lookup: O((n + m) log m) memory-light, unlike an n x m equality table
+        srt = flat.sort().values
+        from .. import searchsorted
+        idx = searchsorted(srt, e.detach()).clamp(max=srt.numel() - 1)
+        found = srt[idx] == e.detach()
+    return ~found if invert else found

@@ -162,3 +162,15 @@ def fill_(self, value):
 def zero_(self):
     """Fill with zeros in place."""
     return fill_(self, 0)
+
+
+@tensor_method
+def pin_memory(self, device=None):
+    """Page-locked memory needs an accelerator: a RuntimeError, as CPU-only torch raises."""
+    raise RuntimeError("Cannot access accelerator device when none is available.")
+
+
+@tensor_method
+def is_pinned(self, device=None) -> bool:
+    """False: host memory is never page-locked here."""
+    return False

@@ -1,6 +1,6 @@
 """Tensor creation: tensor, as_tensor, asarray, from_numpy, zeros/ones/empty/full (and _like,
-and the Tensor.new_* helpers), empty_strided, scalar_tensor, arange/range/linspace/logspace, eye,
-complex, polar.
+and the Tensor.new_* helpers), empty_strided, scalar_tensor, arange/range/linspace/logspace, eye
+(complex and polar: creation_complex.py).
 
 The factories compute through the ops of graphtorch/ops/creation.py: directly with the op's
 kernel in eager mode, through ``dispatch.call`` while tracing so that the tracer records them
@@ -565,36 +565,5 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     return _build(OC.eye, attrs, _dt(dtype), out, device, requires_grad)
 
 
-def _complex_args(a, b, second="second"):
-    for t in (a, b):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element of argument, got {type(t).__name__}")
-    if a._dtype not in (D.float16, D.float32, D.float64) or \
-            b._dtype not in (D.float16, D.float32, D.float64):
-        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{D.SCALAR_NAMES[a._dtype]} and {D.SCALAR_NAMES[b._dtype]}")
-    if a._dtype is not b._dtype:
-        raise RuntimeError(f"Expected object of scalar type {D.SCALAR_NAMES[a._dtype]} but got "
-                           f"scalar type {D.SCALAR_NAMES[b._dtype]} for {second} argument")
-    if a._dtype is D.float16:
-        raise RuntimeError("complex32 (ComplexHalf) tensors are not supported by graphtorch")
-    from ..ops.meta import broadcast_shapes
-    broadcast_shapes(a._data.shape, b._data.shape)
-    return a._dtype.to_complex()
-
-
-@torch_function
-def complex(real, imag, *, out=None):  # noqa: A001 - torch.complex
-    """A complex tensor ``real + imag * 1j`` (float inputs of the same dtype)."""
-    dt = _complex_args(real, imag)
-    arr = (_host(real._data) + 1j * _host(imag._data)).astype(dt.np)
-    return _finish(arr) if out is None else _out(arr, out, None)
-
-
-@torch_function
-def polar(abs, angle, *, out=None):  # noqa: A002 - torch's parameter name
-    """A complex tensor with modulus ``abs`` and argument ``angle``."""
-    dt = _complex_args(abs, angle)
-    r, th = _host(abs._data), _host(angle._data)
-    arr = (r * np.cos(th) + 1j * (r * np.sin(th))).astype(dt.np)
-    return _finish(arr) if out is None else _out(arr, out, None)
+# complex / polar live in creation_complex.py (imported here so that they register)
+from . import creation_complex  # noqa: E402,F401

@@ -31,18 +31,29 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values")
+    from ..amp.autocast_mode import fp32
+    x1, x2 = fp32(x1, x2)
     return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, -1)
 
 
 @torch_function
 def pdist(input, p=2):
-    """Distances between all pairs of rows (upper triangle, row-major)."""
+    """Distances between all pairs of rows (the upper triangle, row-major), shape N*(N-1)/2.
+
+    The differences are taken pair by pair (not from cdist's full matrix: its zero diagonal
+    would put 0/0 into the gradient)."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
     n = input.shape[0]
-    d = cdist(input, input, p)
-    rows, cols = zip(*[(i, j) for i in range(n) for j in range(i + 1, n)]) if n > 1 else ((), ())
-    from ..api.creation import tensor
-    return d[tensor(list(rows), dtype=None), tensor(list(cols))] if n > 1 else \
-        input.new_zeros((0,))
+    if n < 2:
+        return (input[:0, 0] * 0).reshape(0)
+    from .. import triu_indices
+    i, j = triu_indices(n, n, 1)
+    return (input[i] - input[j]).norm(p, -1)
 
 
 def _forward(name):

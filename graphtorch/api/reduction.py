@@ -159,6 +159,12 @@ def _norm_method(self, p="fro", dim=None, keepdim=False, dtype=None):
     return norm(self, p, dim, keepdim, dtype=dtype)
 
 
+@both
+def dist(input, other, p=2):
+    """The p-norm of ``input - other`` (broadcast), a 0-dim tensor."""
+    return norm(input - other, p)
+
+
 def _logical(name):
     op = _OPS[name]
 
@@ -180,6 +186,6 @@ def count_nonzero(input, dim=None):
     return call(_OPS["count_nonzero"], input, **attrs_of(dim=_dim_arg(dim)))
 
 
-from . import reduction_order, reduction_scan  # noqa: E402,F401 - they register their names
+from . import reduction_order, reduction_quantile, reduction_scan  # noqa: E402,F401 - they register
 
 __all__ = ["attrs_of", "out_tuple"]

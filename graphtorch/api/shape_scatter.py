@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..eager.dispatch import call
 from ..ops import registry as R
-from ._bind import both
+from ._bind import both, tensor_method
 
 
 @both
@@ -24,3 +24,26 @@ def select_scatter(input, src, dim, index):
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """A copy of ``input`` with ``src`` written into ``input.diagonal(offset, dim1, dim2)``."""
     return call(R.get("diagonal_scatter"), input, src, offset=offset, dim1=dim1, dim2=dim2)
+
+
+@tensor_method
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal (every index equal) with ``fill_value`` in place.
+
+    Args:
+        wrap: for a tall matrix, start again every ``cols + 1`` rows (numpy's rule).
+    """
+    from .creation import arange, tensor
+    shape = tuple(self.shape)
+    if len(shape) < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if len(shape) > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    rows, cols = shape[0], shape[1]
+    if len(shape) == 2 and wrap and rows > cols + 1:
+        flat = arange(0, rows * cols, cols + 1)
+        idx = (flat // cols, flat % cols)
+    else:
+        i = arange(min(shape))
+        idx = (i,) * len(shape)
+    return self.index_put_(idx, tensor(fill_value, dtype=self.dtype))

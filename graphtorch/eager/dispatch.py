@@ -11,6 +11,7 @@ import numpy as np
 from ..ops import dtypes as D
 from ..ops.meta import TensorSpec, fmt_shape
 from . import autograd as AG
+from ..amp._state import AMP
 from .grad_mode import STATE
 from .tensor import Tensor, wrap
 
@@ -39,6 +40,9 @@ def call(op, *args, **attrs):
     """Run registry op ``op`` on ``args`` (Tensors, numbers, None) with attributes ``attrs``."""
     if HOOKS.tracer is not None:
         return HOOKS.tracer.call(op, args, attrs)
+    if AMP.dtype is not None and op.name in AMP.policy:
+        from ..amp.autocast_mode import cast_args
+        args = cast_args(op, args)
     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
     try:
         if op.prepare is not None:
@@ -91,11 +95,22 @@ def _shares(a, b) -> bool:
     return type(a) is _ndarray and a.size > 0 and np.may_share_memory(a, b)
 
 
+def _keep_needed(op, args, keep):
+    """Narrow ``keep`` (saved input positions) by ``op.save_if``: drop an input whose
+    readers (the inputs whose grad formula uses it) all need no grad."""
+    need = [isinstance(a, Tensor) and a._requires_grad for a in args]
+    pos = range(len(args)) if keep is None else keep
+    return tuple(i for i in pos if i not in op.save_if
+                 or any(j < len(need) and need[j] for j in op.save_if[i]))
+
+
 def record(op, args, attrs, result):
     """Attach a grad_fn for ``op`` to ``result`` (a Tensor or tuple of Tensors)."""
     outs = result if type(result) is tuple else (result,)
     nexts, metas, saved, versions = [], [], [], []
     keep = op.save_inputs
+    if op.save_if is not None:
+        keep = _keep_needed(op, args, keep)
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             if a._requires_grad:
@@ -160,6 +175,8 @@ def call_inplace(op, target: Tensor, *args, **attrs):
     """``target.<op>_(*args)``: compute ``op(target, *args)`` and write it into ``target``."""
     if HOOKS.tracer is not None:
         return HOOKS.tracer.call_inplace(op, target, args, attrs)
+    if 0 in target._data.strides and ("pointwise" in op.tags or op.name == "copy"):
+        _check_overlap(target._data)
     needs_grad = STATE.enabled and op.vjp is not None and (
         target._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
     if needs_grad:
@@ -183,6 +200,15 @@ def call_inplace(op, target: Tensor, *args, **attrs):
         raise translate_error(op, (target,) + args, attrs, e) from None
     _write(target, out)
     return target
+
+
+def _check_overlap(a) -> None:
+    """torch refuses pointwise writes into an expanded tensor (several elements share one
+    memory location: the result would depend on the write order); fill_/masked_fill_ allow it."""
+    if a.size > 1 and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
 
 
 def _fits(arrays, shape) -> bool:

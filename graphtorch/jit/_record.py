@@ -88,16 +88,14 @@ def _input_names(fn, flat_count, norm):
 
 def record(fn, args, kwargs, module=None, *, strict=True, dynamic=True, sig_fn=None):
     """Trace ``fn(*args, **kwargs)``; ``module``'s parameters and buffers become named inputs."""
+    args, kwargs = _unalias(args, kwargs)
     norm = normalize_args(sig_fn or fn, args, kwargs)
     flat, in_spec = P.flatten(norm)
     graph = Graph()
     tr = Tracer(graph)
     names = _input_names(sig_fn or fn, len(flat), norm)
     for t, name in zip(flat, names):
-        if tr.lookup(t) is None:
-            tr.bind_input(t, name.replace("-", "_"), dynamic)
-        else:  # the same tensor passed twice: a second, separate input
-            graph.add_input(tr.lookup(t).type, name)
+        tr.bind_input(t, name.replace("-", "_"), dynamic)
     state, state_tensors = [], []
     if module is not None:
         for name, t in list(module.named_parameters()) + list(module.named_buffers()):
@@ -131,6 +129,25 @@ def record(fn, args, kwargs, module=None, *, strict=True, dynamic=True, sig_fn=N
     return Trace(graph, in_spec, out_spec, len(flat), state, len(out_leaves), writebacks,
                  modes, spec_lines), inputs
 
+
+
+def _unalias(args, kwargs):
+    """The same tensor passed twice (``trace(f, (x, x))``) must become two graph inputs that
+    the function uses separately: later occurrences are replaced by aliases sharing memory
+    (with one object, every use of the second argument was recorded as the first)."""
+    leaves, spec = P.flatten((args, kwargs))
+    seen = set()
+    if len({id(t) for t in leaves}) == len(leaves):
+        return args, kwargs
+    new = []
+    for t in leaves:
+        if id(t) in seen and isinstance(t, Tensor):
+            a = t.detach()
+            a.requires_grad_(t.requires_grad)
+            t = a
+        seen.add(id(t))
+        new.append(t)
+    return P.unflatten(spec, new)
 
 
 _STRICT_MSG = ("Encountering a dict at the output of the tracer might cause the trace to be "

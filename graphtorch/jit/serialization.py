@@ -27,6 +27,7 @@ from ..ops import dtypes as D
 from . import _pytree as P
 from ._module import ScriptFunction, ScriptModule, TracedModule, _Compiled, run_trace
 from ._record import Trace, normalize_args
+from ._saved_variants import pick, save_variants
 
 __all__ = ["save", "load", "RecursiveScriptModule", "LoadedFunction"]
 
@@ -231,8 +232,11 @@ def _archive(m, extra) -> bytes:
             man = {"kind": "module", "modules": _save_modules(m, tensors),
                    "frozen": bool(m.__dict__.get("_frozen", False)), "traces": [],
                    "signatures": {}}
+            variants = m.__dict__.get("_variants") or {}
             for (method, modes), comp in m._compiled.items():
                 man["traces"].append(_save_trace(zf, tensors, method, modes, comp.trace))
+                man["traces"] += save_variants(_save_trace, zf, tensors, method, modes, comp,
+                                               variants.get((method, modes)))
                 if method not in man["signatures"]:
                     man["signatures"][method] = _enc_sig(_method_fn(m, method))
         man["format_version"] = FORMAT_VERSION
@@ -278,11 +282,11 @@ def _save_modules(root, tensors):
     return out
 
 
-def _save_trace(zf, tensors, method, modes, tr: Trace):
+def _save_trace(zf, tensors, method, modes, tr: Trace, variant=0):
     from ..ir.printer import print_graph
     from .script._function import check_saveable
     check_saveable([tr.graph], f"method '{method}'")  # PythonCall: needs the Python code
-    tag = _mode_str(modes)
+    tag = _mode_str(modes) + (f"_v{variant}" if variant else "")
     fname = f"graphs/{method}__{tag}.txt"
     text = print_graph(tr.graph)  # assigns keys to large constants in graph.constants
     zf.writestr(fname, text)
@@ -352,8 +356,12 @@ def _load(zf, where, map_location, extra_files):
         return LoadedFunction(tr, _dec_sig(man["signature"], man["name"]))
     root = _build_modules(zf, where, man["modules"], loc)
     root.__dict__["_frozen"] = man.get("frozen", False)
-    for meta, tr in traces:
-        root._compiled[(meta["method"], tuple(meta["modes"]))] = _Compiled(tr)
+    for meta, tr in traces:  # the latest specialization first, then the others
+        key = (meta["method"], tuple(meta["modes"]))
+        if key in root._compiled:
+            root._alts.setdefault(key, []).append(_Compiled(tr))
+        else:
+            root._compiled[key] = _Compiled(tr)
     root.__dict__["_sigs"].update({k: _dec_sig(v, k) for k, v in man["signatures"].items()})
     return root
 
@@ -425,6 +433,7 @@ class RecursiveScriptModule(ScriptModule):
         d = self.__dict__
         d["original_name"] = original_name
         d["_compiled"] = {}
+        d["_alts"] = {}  # (method, modes) -> other saved specializations
         d["_sigs"] = {}
 
     def forward(self, *args, **kwargs):
@@ -443,6 +452,9 @@ class RecursiveScriptModule(ScriptModule):
                 f"{self.original_name}.{method} was saved for training modes "
                 f"{[_mode_str(m) for m in have]}, not {_mode_str(modes)}: a loaded module "
                 "cannot trace again; save it after calling it in every mode you need")
+        alts = self.__dict__.get("_alts", {}).get((method, modes))
+        if alts:
+            comp = pick(comp, alts, norm, _canon)
         return _run(comp, norm, self._state(comp.trace.state))
 
     _modes = TracedModule._modes

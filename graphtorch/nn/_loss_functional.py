@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ..amp.autocast_mode import fp32
 from ..eager.dispatch import call
 from ..ops import registry as R
 from .functional import _legacy_reduction
@@ -31,6 +32,7 @@ def _size_warning(input, target):
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error."""
     _size_warning(input, target)
+    input, target = fp32(input, target)
     return _reduce((input - target).abs(), _legacy_reduction(size_average, reduce, reduction))
 
 
@@ -80,6 +82,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || exp(input)) pointwise: target * (log target - input)."""
+    input, target = fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction == "mean":
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "

@@ -170,3 +170,20 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     out = _alpha_dropout(input, p, training, True)
     return input.copy_(out) if inplace and out is not input else out
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """Samples from the Gumbel-softmax distribution over ``dim``.
+
+    Args:
+        tau: the temperature.
+        hard: return one-hot vectors whose gradient is the soft sample's
+            (straight-through estimator).
+    """
+    gumbels = -logits.detach().new_empty(logits.shape).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = logits.new_zeros(logits.shape).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

@@ -162,7 +162,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if not (mode in ("bilinear", "bicubic") and input.dim() == 4):
             raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and "
                              "requires a 4-D tensor as input")
-        raise NotImplementedError("interpolate: antialias=True is not supported by graphtorch")
+        from ._interp_aa import interpolate_aa
+        return interpolate_aa(input, out, scales, mode, bool(align_corners))
     attrs = dict(mode=mode, output_size=out)
     if scales is not None:
         attrs["scales"] = scales

@@ -91,6 +91,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
                   reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
     """Cross entropy between logits ``input`` and class indices or class probabilities."""
+    from ..amp.autocast_mode import fp32
+    input, target = fp32(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -154,6 +156,7 @@ from ._act_functional import (celu, elu, gelu, glu, hardshrink, hardsigmoid,  # 
 from ._attention_functional import (multi_head_attention_forward,  # noqa: E402,F401
                                     scaled_dot_product_attention)
 from ._conv_functional import conv1d, conv2d, conv3d  # noqa: E402
+from ..api.nn_namespace import pdist  # noqa: E402,F401 - torch.pdist is also F.pdist
 from ._extra_functional import (embedding_bag, local_response_norm,  # noqa: E402,F401
                                 multi_margin_loss, multilabel_margin_loss, rms_norm)
 from ._loss_functional import (binary_cross_entropy,  # noqa: E402,F401
@@ -163,7 +166,8 @@ from ._loss_functional import (binary_cross_entropy,  # noqa: E402,F401
                                multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
                                smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
 from ._misc_functional import (alpha_dropout, dropout1d, dropout2d, dropout3d,  # noqa: E402,F401
-                               embedding, feature_alpha_dropout, normalize, one_hot, pad)
+                               embedding, feature_alpha_dropout, gumbel_softmax, normalize,
+                               one_hot, pad)
 from ._norm_functional import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
 from ._pool_functional import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402,F401
                                adaptive_avg_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,

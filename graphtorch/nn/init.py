@@ -6,8 +6,9 @@ import warnings
 
 from ..eager.grad_mode import no_grad
 
-_GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "conv_transpose1d": 1.0,
-          "conv_transpose2d": 1.0, "conv_transpose3d": 1.0, "sigmoid": 1.0,
+# torch returns the int 1 (not 1.0) for the linear-like nonlinearities
+_GAINS = {"linear": 1, "conv1d": 1, "conv2d": 1, "conv3d": 1, "conv_transpose1d": 1,
+          "conv_transpose2d": 1, "conv_transpose3d": 1, "sigmoid": 1,
           "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
 
 

@@ -33,7 +33,8 @@ def conj(x):
 
 mul = binary("mul", lambda xp, a, b: xp.multiply(a, b),
              lambda a, b, y, g: g * conj(b),
-             lambda a, b, y, g: g * conj(a), dtypes=NUM, ufunc="multiply")
+             lambda a, b, y, g: g * conj(a), dtypes=NUM, ufunc="multiply",
+             save_if={0: (1,), 1: (0,)})
 
 div = binary("div", lambda xp, a, b: xp.true_divide(a, b),
              lambda a, b, y, g: g / b,

@@ -306,6 +306,8 @@ vdot = _product("vdot", _dot_meta_for("vdot"), [((3,), (3,))], "VdotBackward0", 
 # ------------------------------------------------------------------------------ add-products
 def _add_product_kernel(xp, inp, a, b, beta=1, alpha=1, reduce_batch=False, outer=False):
     """beta * inp + alpha * (a @ b): one product, then in-place scaling and add."""
+    if inp.dtype != a.dtype:
+        raise KernelFail("dtypes")  # numpy's in-place add would cast silently; meta words it
     if outer:
         out = xp.multiply.outer(a, b)
     else:

@@ -23,6 +23,10 @@ class LinAlgError(RuntimeError):
     _graphtorch = True
 
 
+LinAlgError.__name__ = LinAlgError.__qualname__ = "_LinAlgError"  # torch's class is _C._LinAlgError
+_LinAlgError = LinAlgError  # so that pickle finds the class by its __qualname__
+
+
 def lapack(fn):
     """guarded() kernel that also rejects non-float inputs (numpy would accept them) so that
     meta words torch's error."""

@@ -7,6 +7,7 @@ import math
 
 from scipy import special as sps
 
+from . import dtypes as D
 from . import samples as S
 from .meta import wrap_dim
 from .registry import OpDef, Sample, register
@@ -27,8 +28,12 @@ def _act(name, kernel, dx, grad_name, samples=None, save_output=False, lo=-3.0, 
         return x
 
     def kern(xp, x, **attrs):
-        if x.dtype.kind not in "fc":
+        if x.dtype.kind not in "fc" and x.dtype != D.bfloat16.np:
             raise RuntimeError(f'"{name}_cpu" not implemented for \'{x.dtype.name}\'')
+        if x.dtype.itemsize == 2:
+            # float16/bfloat16: computed in float32 and rounded once, as torch does (float16
+            # throughout was 1 ulp off; numpy has no bfloat16 ufuncs)
+            return kernel(xp, x.astype(xp.float32), **attrs).astype(x.dtype)
         return kernel(xp, x, **attrs).astype(x.dtype, copy=False)
 
     return register(OpDef(name=name, kernel=kern, meta=meta, vjp=vjp,

@@ -6,6 +6,16 @@ from .registry import OpDef, Sample, register
 
 
 def _kernel(xp, x, w, b=None):
+    if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
+        raise TypeError("dtypes differ")  # numpy would promote; meta raises torch's error
+    dt = x.dtype
+    if dt.itemsize == 2 and dt.kind in "fV":
+        # float16/bfloat16: accumulate in float32 and round once, as torch's CPU GEMM does
+        # (numpy gave float32 results for bfloat16 inputs)
+        y = xp.matmul(x.astype(xp.float32), w.T.astype(xp.float32))
+        if b is not None:
+            y += b.astype(xp.float32)
+        return y.astype(dt)
     y = xp.matmul(x, w.T)
     if b is not None:
         y += b

@@ -43,6 +43,10 @@ class OpDef:
     differentiable: bool = True
     save_output: bool = False
     save_inputs: Optional[tuple] = None  # input positions the vjp reads; None = all
+    # {input position: positions whose grad reads it}: that input is saved only when one of
+    # those inputs requires grad (like PyTorch: x * 2 saves nothing of x, so a later x.add_(1)
+    # does not break backward)
+    save_if: Optional[dict] = None
     view: Any = False  # True: output aliases input 0; "maybe": aliases when memory is shared
     grad_name: Any = ""  # a str, or fn(attrs) / fn(attrs, inputs) -> str
     num_outputs: int = 1

@@ -23,9 +23,18 @@ def _zero(x, y, g):
 # ------------------------------------------------------------------ abs, sign, rounding
 abs_ = uop("abs", lambda xp, x: xp.abs(x), lambda x, y, g: g * x.sgn(), kind="same_real",
            allow=NUMBERS + COMPLEX)
+def _angle_dx(x, y, g):
+    """d angle(z): g * z / |z|^2 * 1j for complex z (0 at z = 0); none for real inputs."""
+    if not x.is_complex():
+        return g.new_zeros(g.shape)
+    d = x.abs() ** 2
+    d = d + (d == 0).to(d.dtype)  # z = 0: numerator 0, so the gradient is 0 (as torch)
+    return g * (x / d) * 1j
+
+
 angle = uop("angle", lambda xp, x: xp.angle(x) if x.dtype.kind == "c" else
             xp.where(x < 0, math.pi, 0.0).astype(x.dtype) + x * 0,
-            _zero, kind="float_real", allow=REAL + COMPLEX)
+            _angle_dx, kind="float_real", allow=REAL + COMPLEX)
 ceil = uop("ceil", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else x.copy(), _zero,
            kind="same", allow=_ROUNDING, save_input=False)
 floor = uop("floor", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else x.copy(), _zero,

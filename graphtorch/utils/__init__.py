@@ -1,4 +1,5 @@
-"""torch.utils: the data loading utilities (``graphtorch.utils.data``)."""
-from . import data  # noqa: F401
+"""torch.utils: data loading (``graphtorch.utils.data``) and activation checkpointing
+(``graphtorch.utils.checkpoint``)."""
+from . import checkpoint, data  # noqa: F401
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

@@ -53,7 +53,7 @@ def test_register_and_remove_parametrization():
 def test_spectral_norm_normalizes_largest_singular_value():
     m = gt.nn.utils.parametrizations.spectral_norm(_lin(gt))
     for _ in range(20):
-        m(gt.ones(1, 3))
+        m(gt.ones(1, 3, dtype=gt.float64))  # a float32 input is an error, as in torch
     s = np.linalg.svd(m.weight.detach().numpy(), compute_uv=False)
     np.testing.assert_allclose(s[0], 1.0, rtol=1e-6)
     assert [k for k, _ in m.named_buffers()] == ["parametrizations.weight.0._u",

@@ -8,6 +8,9 @@ from .flatten import Flatten, Unflatten  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .extra import *  # noqa: F401,F403
 from .extra import EXTRA
+from .lazy import *  # noqa: F401,F403
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401
+from .lazy import __all__ as LAZY
 from .spatial import *  # noqa: F401,F403
 from .spatial import __all__ as SPATIAL
 from .transformer import (MultiheadAttention, Transformer, TransformerDecoder,  # noqa: F401
@@ -24,7 +27,7 @@ from .loss import *  # noqa: F401,F403
 from .loss import LOSSES
 from .module import Module
 
-__all__ = ACTIVATIONS + LOSSES + EXTRA + list(SPATIAL) + [
+__all__ = ACTIVATIONS + LOSSES + EXTRA + list(SPATIAL) + list(LAZY) + ["AdaptiveLogSoftmaxWithLoss",
            "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear",
            "Conv1d", "Conv2d", "Conv3d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
