@@ -330,12 +330,6 @@ class OptimizedModule(Module):
         except AttributeError:
             return getattr(self.__dict__["_orig_mod"], name)
 
-    def state_dict(self, *args, **kwargs):
-        return self._orig_mod.state_dict(*args, **kwargs)
-
-    def load_state_dict(self, *args, **kwargs):
-        return self._orig_mod.load_state_dict(*args, **kwargs)
-
 
 # PyTorch's mode names (in its order) -> LLVM optimisation level
 _MODES = {None: 2, "default": 2, "lite": 1, "reduce-overhead": 2,

@@ -83,7 +83,14 @@ def test_decorator_and_module_attributes():
     m = torch.nn.Linear(3, 2)
     cm = torch.compile(m)
     assert cm._orig_mod is m and cm.weight is m.weight
-    assert set(cm.state_dict()) == set(m.state_dict())
+    # PyTorch's keys: the compiled wrapper holds the module as ``_orig_mod``
+    assert list(cm.state_dict()) == ["_orig_mod.weight", "_orig_mod.bias"]
+    assert [n for n, _ in cm.named_parameters()] == list(cm.state_dict())
+    with pytest.raises(RuntimeError, match="Missing key"):
+        cm.load_state_dict(m.state_dict())
+    before = m.weight.detach().clone()
+    cm.load_state_dict({"_orig_mod." + k: v * 2 for k, v in m.state_dict().items()})
+    np.testing.assert_array_equal(m.weight.detach().numpy(), before.numpy() * 2)
 
 
 def test_training_through_compiled_module_matches_eager():
