@@ -314,12 +314,13 @@ def compile_probe(args):
     out["lazy imports"] = t1 - t0
     out["LLVM init (target, symbols)"] = t2 - t1
     out["rules modules import"] = time.perf_counter() - t2
-    # the generated GEMM kernels are one library per machine (gemm_lib.py): built on a cold
-    # cache (then stored), loaded from the cache afterwards; timed apart from the models
+    # the generated GEMM kernels are one library per machine (gemm_lib.py): on a cold cache
+    # graphs call BLAS stand-ins while a child process builds it (then stored); loaded from
+    # the cache afterwards
     from graphtorch.codegen.llvm import gemm_lib
     t3 = time.perf_counter()
     gemm_lib.ensure()
-    out["GEMM kernel library (once per machine)"] = time.perf_counter() - t3
+    out["GEMM kernels callable"] = time.perf_counter() - t3
     spent = {}
 
     def timed(fn, label):
@@ -344,6 +345,11 @@ def compile_probe(args):
             first = time.perf_counter() - t0
         out[name] = {"first call": first, **spent,
                      "trace, capture, call": first - spent.get("compile_graph", 0.0)}
+    cold = gemm_lib.state() != "kernels"
+    gemm_lib.wait(300)
+    if cold:
+        out["GEMM kernel library built in the background, ready after"] = \
+            time.perf_counter() - t3
     print("JSON:" + json.dumps(out))
 
 
@@ -516,9 +522,11 @@ def _print_targets(rows, extras, comp):
         for name, v in (comp.get(label) or {}).items():
             if isinstance(v, dict):
                 s = v["first call"]
-                lib = (comp.get(label) or {}).get("GEMM kernel library (once per machine)")
-                extra = (f", + {fmt(lib).strip()} for the GEMM kernel library once per "
-                         f"machine" if label == "cold" and lib else "")
+                lib = (comp.get(label) or {}).get(
+                    "GEMM kernel library built in the background, ready after")
+                extra = (f"; the GEMM kernel library, built once per machine by a child "
+                         f"process meanwhile, was ready {fmt(lib).strip()} after start"
+                         if label == "cold" and lib else "")
                 out.append((s < limit, f"compile {name} {label}: {fmt(s).strip()} "
                                        f"(< {fmt(limit).strip()}){extra}"))
     print(f"\n## Targets (issue #7): {sum(ok for ok, _ in out)}/{len(out)} met")
