@@ -102,15 +102,9 @@ def test_blas_standins_match_the_kernels():
                 np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-4, err_msg=name)
 
 
-_COLD = r"""
-import numpy as np, graphtorch as gt
-from graphtorch.codegen.llvm import compile_graph, gemm_lib
-w = gt.from_numpy(np.arange(24 * 40, dtype=np.float32).reshape(24, 40) / 100)
-tr = gt.jit.trace(lambda x: gt.nn.functional.linear(x, w), (gt.randn(3, 40),))
-cg = compile_graph(tr.graph)
-x = np.linspace(-1, 1, 7 * 40, dtype=np.float32).reshape(7, 40)
-ref = x.astype(np.float64) @ w.numpy().astype(np.float64).T
-assert np.allclose(cg(x)[0], ref, rtol=1e-5, atol=1e-4)
+# the same linear graph as _SCRIPT, then the library's state before and after its build
+_COLD = _SCRIPT.rsplit("print(", 1)[0] + r"""
+from graphtorch.codegen.llvm import gemm_lib
 first = gemm_lib.state()
 assert gemm_lib.wait(120)
 assert np.allclose(cg(x)[0], ref, rtol=1e-5, atol=1e-4)

@@ -14,6 +14,7 @@ from llvmlite import ir
 from . import gemm_small
 from . import scalar as X
 from .fnctx import I1, I64, numel
+from .gemm_packed import _transpose_vals
 from .rules_gemm import _at_least_1, gemm_call
 
 PACK_MIN_ROWS = 4  # rows of h from which the packed weight pays (measured: see above)
@@ -96,25 +97,10 @@ def _tile(fc, w, wt, n, k, j0, k0):
     for r in range(_TILE):
         off = b.add(b.mul(b.add(j0, ir.Constant(I64, r)), k), k0)
         rows.append(b.load(b.gep(src, [off], source_etype=et), typ=vt, align=4))
-    h = _TILE // 2
-    while h >= 1:  # swap the off-diagonal h x h blocks of every 2h x 2h block
-        lo = [ln if ln & h == 0 else _TILE + ln - h for ln in range(_TILE)]
-        hi = [ln + h if ln & h == 0 else _TILE + ln for ln in range(_TILE)]
-        out = list(rows)
-        for i in range(_TILE):
-            if i & h == 0:
-                a, c = rows[i], rows[i + h]
-                out[i] = b.shuffle_vector(a, c, _mask(lo))
-                out[i + h] = b.shuffle_vector(a, c, _mask(hi))
-        rows = out
-        h //= 2
+    rows = _transpose_vals(b, rows, _TILE)
     for r in range(_TILE):
         off = b.add(b.mul(b.add(k0, ir.Constant(I64, r)), n), j0)
         b.store(rows[r], b.gep(dst, [off], source_etype=et), align=4)
-
-
-def _mask(idx):
-    return ir.Constant(ir.VectorType(ir.IntType(32), len(idx)), idx)
 
 
 def _scalar_transpose(fc, w, wt, n, k):

@@ -27,6 +27,7 @@ from llvmlite import ir
 from . import gemm_small
 from . import scalar as X
 from .fnctx import I64
+from .gemm_packed import _transpose_vals
 from .rules_gemm import _blas_call
 
 __all__ = ["ENABLED", "MIN_ROWS", "prepare", "product", "pack_slices", "pre_layout"]
@@ -108,23 +109,9 @@ def _tile(fc, dt, src, lds, dst, ldd, j0, k0):
     vt = ir.VectorType(et, _TILE)
     rows = [b.load(_gep(b, dt, src, b.add(b.mul(b.add(j0, _c(r)), lds), k0)), typ=vt,
                    align=4) for r in range(_TILE)]
-    h = _TILE // 2
-    while h >= 1:  # swap the off-diagonal h x h blocks of every 2h x 2h block
-        lo = [ln if ln & h == 0 else _TILE + ln - h for ln in range(_TILE)]
-        hi = [ln + h if ln & h == 0 else _TILE + ln for ln in range(_TILE)]
-        out = list(rows)
-        for i in range(_TILE):
-            if i & h == 0:
-                out[i] = b.shuffle_vector(rows[i], rows[i + h], _mask(lo))
-                out[i + h] = b.shuffle_vector(rows[i], rows[i + h], _mask(hi))
-        rows = out
-        h //= 2
+    rows = _transpose_vals(b, rows, _TILE)
     for r in range(_TILE):
         b.store(rows[r], _gep(b, dt, dst, b.add(b.mul(b.add(k0, _c(r)), ldd), j0)), align=4)
-
-
-def _mask(idx):
-    return ir.Constant(ir.VectorType(ir.IntType(32), len(idx)), idx)
 
 
 def _gep(b, dt, p, off):
