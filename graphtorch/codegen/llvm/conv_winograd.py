@@ -6,8 +6,15 @@ only way to go faster is fewer multiplications.  Winograd's minimal filtering co
 instead of 36: per image, 16 GEMMs ``M[xi] = U[xi] @ V[xi]`` of shape [OC, C] x [C, tiles]
 (2.25x fewer flops than im2col's [OC, 9C] x [9C, OH*OW]), between cheap transforms:
 
-- weights: ``U = G g G^T`` per (oc, c), a small kernel run once per call before the images
-  (weights are graph inputs, they may change between calls);
+- weights: ``U = G g G^T`` per (oc, c), once per call (weights are graph inputs, they may
+  change between calls), at the start of the conv function: every thread that runs it
+  transforms all of U into its own scratch (``private_weights``).  Serially in the entry
+  before the region (``rules_conv.WINOGRAD_WEIGHTS = "entry"``, as before) the transform
+  was a serial part of a batch-1 call, and its shared U was written by one core and read by
+  the other (a shared U filled in chunks claimed by both threads measured the same as this,
+  with cross-thread waits).  ResNet block (64 channels, 16x16), 2 threads, interleaved A/B
+  in one process: batch 1 medians 163-165 -> 146-150 us (quiet moments; another run 136 ->
+  131 us), batch 8 803 -> 794 us; 1 thread unchanged (~210 us);
 - input: the image is copied into a zero-padded scratch covering every tile (so the transform
   loop has no bounds tests), then ``V = B^T d B`` per (c, tile);
 - output: ``Y = A^T m A`` per (oc, tile), written into the conv's per-image tile (or output)
@@ -30,7 +37,7 @@ from llvmlite import ir
 
 from ...ir import symbolic as S
 from . import scalar as X
-from .fnctx import I64
+from .fnctx import I64, PTR, FnCtx
 
 ZERO = ir.Constant(I64, 0)
 ONE = ir.Constant(I64, 1)
@@ -59,13 +66,24 @@ def _tiny(ohw):
     return isinstance(oh, int) and isinstance(ow, int) and oh * ow < 16
 
 
-def weight_kernel(lw, spec):
-    """Emit ``U[xi, oc, c] = (G g[oc, c] G^T)[xi]`` into a new arena buffer; return it.
+class _Private:
+    """``cf.u`` when each thread transforms U into its own scratch (``cf.uptr``)."""
+
+
+PRIVATE = _Private()
+
+
+def weight_kernel(lw, spec, private=False):
+    """Emit the functions computing ``U[xi, oc, c] = (G g[oc, c] G^T)[xi]`` for a range of
+    output channels, ``(bufs, slots, oc_lo, oc_hi)`` (plus the destination pointer when
+    ``private``: U in the calling thread's scratch, ``u`` is then ``PRIVATE``, else an
+    arena buffer); return ``(u, fns)``.  The caller calls them (entry or conv function).
 
     Vectorised over ``VW`` input channels: their 9 * VW weights are contiguous, one wide load
     deinterleaved by shuffles (a scalar kernel does the last ``C % VW`` channels)."""
     oc, c = spec.oc, spec.c
-    u = lw.new_buf((16 * (oc * c + PLANE_PAD),), spec.dt, name="wino_u")
+    u = PRIVATE if private else lw.new_buf((16 * (oc * c + PLANE_PAD),), spec.dt,
+                                           name="wino_u")
     w = spec.w
     dt, ety = spec.dt, X.LTYPE[spec.dt]
     nblk, rest = divmod(c, VW)
@@ -84,7 +102,7 @@ def weight_kernel(lw, spec):
             row = gmul([cols[0][r], cols[1][r], cols[2][r]])
             for q in range(4):
                 off = b.add(b.add(b.mul(o, _c(c)), ci), _c((r * 4 + q) * (oc * c + PLANE_PAD)))
-                ptr = b.gep(u.ptr(fc), [off], source_etype=ety)
+                ptr = b.gep(fc.fn.args[4] if private else u.ptr(fc), [off], source_etype=ety)
                 st = b.store(row[q], ptr)
                 st.align = 4
 
@@ -107,13 +125,31 @@ def weight_kernel(lw, spec):
         ci = fc.b.add(r, _c(nblk * VW))
         g = [[w.load(fc, [o, ci, _c(i), _c(j)]) for j in range(3)] for i in range(3)]
         transform(fc, g, o, ci, ety)
-    if nblk:
-        lw.emit_kernel((oc, nblk), vec_body, reads=[w], writes=[u], name="winou",
-                       parallel=False)
-    if rest:
-        lw.emit_kernel((oc, rest), scalar_body, reads=[w], writes=[u], name="winou",
-                       parallel=False)
-    return u
+    fns = []
+    for inner, body in ((nblk, vec_body), (rest, scalar_body)):
+        if inner:
+            lw.kernels += 1
+            fc = FnCtx(lw.module, f"gt_winou{lw.kernels}", lw.symbol_slot,
+                       extra_args=(I64, I64, PTR) if private else (I64, I64))
+            fc.fn.linkage = "internal"
+            fc.nest([_c(oc), _c(inner)], lambda idx, fc=fc, body=body: body(fc, idx),
+                    lo0=fc.fn.args[2], hi0=fc.fn.args[3])
+            fc.finish()
+            fns.append(fc.fn)
+    return u, fns
+
+
+def _u_ptr(cf):
+    return cf.uptr if cf.u is PRIVATE else cf.u.ptr(cf.fc)
+
+
+def private_weights(cf, scratch):
+    """At the start of the conv function: this thread's own U (all output channels) in its
+    scratch, after the image's (``Plan.u_off``)."""
+    b = cf.fc.b
+    cf.uptr = b.gep(scratch, [cf.wino.u_off], source_etype=cf.ety)
+    for fn in cf.ufns:
+        b.call(fn, [cf.fc.bufs, cf.fc.slots, ZERO, _c(cf.s.oc), cf.uptr])
 
 
 class Plan:
@@ -146,6 +182,9 @@ class Plan:
         slack = _c(4 * VW + 2 * PLANE_PAD)
         self.total = b.add(b.add(b.add(self.n_pad, self.n_v), b.add(self.n_m, self.n_y)),
                            slack)
+        if cf.u is PRIVATE:  # this thread's U after the image's scratch
+            self.u_off = self.total
+            self.total = b.add(self.total, _c(16 * (s.oc * s.c + PLANE_PAD)))
 
 
 def scratch_elems(cf):
@@ -173,7 +212,7 @@ def image(cf, xp, cp):
 
     def plane(xi):  # a loop, not 16 unrolled calls: LLVM's compile time grows with them
         bb = fc.b
-        up = bb.gep(cf.u.ptr(fc), [bb.mul(xi, pu)], source_etype=ety)
+        up = bb.gep(_u_ptr(cf), [bb.mul(xi, pu)], source_etype=ety)
         vp = bb.gep(v, [bb.add(bb.mul(xi, p.pv), col0)], source_etype=ety)
         mp = bb.gep(m, [bb.add(bb.mul(xi, p.pm), col0)], source_etype=ety)
         gemm_call(fc, cf.s.dt, False, False, p.OC, ncols, p.C, up, p.C, vp, p.T, mp, p.T, 0.0)
@@ -364,4 +403,4 @@ def _crop(cf, p, y, cp):
     fc.loop(ZERO, p.OC, chan, name="cc")
 
 
-__all__ = ["applies", "weight_kernel", "scratch_elems", "image"]
+__all__ = ["applies", "weight_kernel", "private_weights", "scratch_elems", "image", "PRIVATE"]

@@ -51,6 +51,9 @@ CONV_MIN_WORK = 1 << 15
 # a Winograd image with at least this much work (MACs / 4) is split over the threads in
 # bands of output rows when the batch has fewer images than threads (ResNet block, batch 1)
 SPLIT_MIN_WORK = 1 << 19
+# where the Winograd weight transform U runs (conv_winograd.py): "private" (every thread
+# of the conv function into its own scratch) or "entry" (serially before the region)
+WINOGRAD_WEIGHTS = "private"
 
 
 def _tup(v, nd):
@@ -140,12 +143,13 @@ def emit_conv(lw, spec, dest, epi, shift, fn_cls=None):
     place) or a Lazy over the conv shape reading the tile, stored into ``dest`` (by
     ``fn_cls``'s ``epilogue``: a ``_ConvFn`` subclass may store a pooled result instead)."""
     from . import conv_winograd as WG
-    u = WG.weight_kernel(lw, spec) if WG.applies(spec) else None
+    private = WINOGRAD_WEIGHTS == "private"
+    u, ufns = WG.weight_kernel(lw, spec, private) if WG.applies(spec) else (None, ())
     from . import conv_direct as D
     wt = D.pack_weights(lw, spec) if u is None and D.applies_oc(spec) else None
     lw.step += 1
     uses = [spec.x, spec.w, dest] + ([spec.bias] if spec.bias is not None else [])
-    uses += [h for h in (u, wt) if h is not None]
+    uses += [h for h in (u, wt) if h is not None and h is not WG.PRIVATE]
     for h in uses + ([epi] if epi is not None else []):
         lw.touch(h)
     lw.kernels += 1
@@ -156,7 +160,8 @@ def emit_conv(lw, spec, dest, epi, shift, fn_cls=None):
     fc.fn.attributes.add("noinline")
     lo, hi = fc.fn.args[2], fc.fn.args[3]
     cf = (fn_cls or _ConvFn)(fc, spec, dest, epi, shift)
-    cf.u, cf.wt = u, wt
+    serial_u = u is not None and WINOGRAD_WEIGHTS == "entry"
+    cf.u, cf.wt, cf.ufns = u, wt, (() if serial_u else ufns)
     # splitting an image into bands of rows needs an epilogue that runs per band: the plain
     # one (a pooled epilogue, fn_cls, walks the whole image itself)
     cf.splittable = u is not None and fn_cls is None
@@ -170,6 +175,9 @@ def emit_conv(lw, spec, dest, epi, shift, fn_cls=None):
     units = e.size(spec.n)
     if cf.splittable:  # [0, N * P): image u // P, band u % P (the same P inside)
         units = e.b.mul(units, _parts(e, spec))
+    if serial_u:
+        for fn in ufns:
+            e.b.call(fn, [e.bufs, e.slots, ZERO, ir.Constant(I64, spec.oc)])
     threads.parallel_call(e, fc.fn, ZERO, units, work, CONV_MIN_WORK)
 
 
@@ -193,6 +201,7 @@ class _ConvFn:
         self.isz = 4 if spec.dt == "f32" else 8
         self.u = None  # Winograd-transformed weights (conv_winograd.py), when it applies
         self.wt = None  # weights packed [taps, OC] (conv_direct.py), when that applies
+        self.ufns = ()  # the functions transforming U into this thread's scratch
         self.splittable = False  # whether images may be split into bands of rows
         self.part = None  # (p, P): this unit is part p of P of its image (None: all of it)
         self.rows = None  # (lo, hi): the output rows this unit wrote (None: all)
@@ -218,6 +227,9 @@ class _ConvFn:
             scratch = b.call(malloc, [b.mul(b.add(total, ONE), ir.Constant(I64, self.isz))])
             self.cols = scratch
             self.tile = b.gep(scratch, [cols], source_etype=self.ety)
+            if self.ufns:  # this thread's own Winograd U
+                from .conv_winograd import private_weights
+                private_weights(self, scratch)
             if self.splittable:
                 fc.loop(lo, hi, self.unit, name="unit")
             else:
