@@ -266,7 +266,11 @@ def _gemm_reference(g):
 def worker(args):
     threads = args.threads_one
     import graphtorch as gt
+    from graphtorch.codegen.llvm import gemm_lib
     gt.set_num_threads(threads)
+    # steady state: the kernel library, not the BLAS stand-ins graphs call while it builds
+    gemm_lib.start()
+    gemm_lib.wait(300)
     torch = _torch()
     if torch is not None:
         torch.set_num_threads(threads)

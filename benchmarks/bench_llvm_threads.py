@@ -19,6 +19,9 @@ def thread_scaling(args):
 
     import numpy as np
     import graphtorch as gt
+    from graphtorch.codegen.llvm import gemm_lib
+    gemm_lib.start()  # time the kernel library, not the stand-ins used while it builds
+    gemm_lib.wait(300)
     from graphtorch.codegen.llvm import threads as TH
     from tests.jit.zoo import np_input
     batches = [int(b) for b in args.batches.split(",")]
