@@ -94,10 +94,14 @@ def _table():
         if _STATE["table"] is None:
             engine.target_machine()  # LLVM initialised before add_symbol
             entry = names(_vw())
-            table = (ctypes.c_uint64 * len(entry))()
+            # cache lines of their own (64-byte aligned, nothing else on them): threads
+            # read these words on every kernel call
+            buf = (ctypes.c_uint64 * (len(entry) + 24))()
+            first = (-ctypes.addressof(buf) % 64) // 8 + 8
+            table = (ctypes.c_uint64 * len(entry)).from_buffer(buf, 8 * first)
             for i, (name, _) in enumerate(entry):
                 llvm.add_symbol(name + "_ptr", ctypes.addressof(table) + 8 * i)
-            _STATE["table"] = table
+            _STATE["table"], _STATE["table_buf"] = table, buf
         return _STATE["table"]
 
 
