@@ -13,38 +13,11 @@ import scipy.special as sps
 from llvmlite import ir
 
 from graphtorch.codegen.llvm import engine, vecmath
-from graphtorch.codegen.llvm.fnctx import F32, I64, PTR
 
-from .test_llvm_vecmath import ulp_error
+from .test_llvm_vecmath import _module, ulp_error  # the one-function test module
 
 _REF = {"sigmoid": sps.expit, "tanh": np.tanh, "exp": np.exp, "expm1": np.expm1}
 _CACHE = {}
-
-
-def _module(name):
-    """``void f(float *x, float *y, i64 n)``: y[i] = vecmath.<name>(x[i])."""
-    mod = ir.Module(name=f"g_{name}")
-    tm = engine.target_machine()
-    mod.triple, mod.data_layout = tm.triple, str(tm.target_data)
-    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64]), f"g_{name}")
-    for a in fn.args[:2]:
-        a.add_attribute("noalias")
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
-    head, body, done = (fn.append_basic_block(s) for s in ("head", "body", "done"))
-    pre = b.block
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64)
-    i.add_incoming(ir.Constant(I64, 0), pre)
-    b.cbranch(b.icmp_signed("<", i, fn.args[2]), body, done)
-    b.position_at_end(body)
-    x = b.load(b.gep(fn.args[0], [i], source_etype=F32), typ=F32)
-    b.store(vecmath.F32_FUNCS[name](b, x), b.gep(fn.args[1], [i], source_etype=F32))
-    i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
-    b.branch(head)
-    b.position_at_end(done)
-    b.ret_void()
-    return str(mod)
 
 
 def native(name, ldexp=None):
@@ -59,7 +32,7 @@ def native(name, ldexp=None):
         finally:
             vecmath.USE_LDEXP = old
         obj, mod = engine.compile_ir(text, 3)
-        addr = engine.load_object(obj, [f"g_{name}"])[0]
+        addr = engine.load_object(obj, [f"vm_{name}"])[0]
         cf = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)(addr)
 
         def call(x, cf=cf):
@@ -134,7 +107,7 @@ def test_host_choice_no_calls():
     """On an AVX-512 host the vector loop uses vscalefps; elsewhere no ldexp is emitted; no
     library call either way (a per-lane ldexpf would undo the vectorisation)."""
     _, asm = native("sigmoid")
-    assert "call" not in asm.split("g_sigmoid:")[1].split(".Lfunc_end")[0]
+    assert "call" not in asm.split("vm_sigmoid:")[1].split(".Lfunc_end")[0]
     if vecmath._ldexp_ok():
         assert "vscalefps" in asm
 
