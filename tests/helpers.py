@@ -55,3 +55,14 @@ def torch_or_skip():
 
 
 __all__ = ["T", "to_np", "assert_close", "tol", "torch_or_skip", "D"]
+
+
+def raises_no_cuda():
+    """``pytest.raises`` for PyTorch's error when CUDA is missing: its CPU build's
+    AssertionError without cupy, a CUDA build's RuntimeError when cupy finds no GPU."""
+    import pytest
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        return pytest.raises(AssertionError, match="not compiled with CUDA")
+    return pytest.raises(RuntimeError, match="NVIDIA driver")

@@ -1,7 +1,9 @@
 """torch.cuda: device queries, seeding and memory utilities over cupy.
 
 Without a GPU (or without cupy) ``is_available()`` is False, seeding is a no-op, and calls that
-need a device raise PyTorch's RuntimeError ("Found no NVIDIA driver on your system...")."""
+need a device raise PyTorch's error: without cupy its CPU build's AssertionError ("Torch not
+compiled with CUDA enabled"), with cupy but no GPU a CUDA build's RuntimeError ("Found no NVIDIA
+driver on your system...")."""
 from __future__ import annotations
 
 import contextlib
@@ -34,7 +36,7 @@ def device_count() -> int:
 
 
 def _cupy():
-    return _backend.xp()  # raises the "no NVIDIA driver" RuntimeError without a GPU
+    return _backend.xp()  # raises PyTorch's error without a GPU (cuda_backend.xp)
 
 
 def is_initialized() -> bool:

@@ -19,9 +19,15 @@ def device_count() -> int:
 
 
 def xp():
+    """cupy, or PyTorch's error for a missing CUDA: without cupy graphtorch is like PyTorch's
+    CPU build (AssertionError "Torch not compiled with CUDA enabled"); with cupy but no GPU,
+    like a CUDA build on a machine without a driver (RuntimeError)."""
+    try:
+        import cupy
+    except ImportError:
+        raise AssertionError("Torch not compiled with CUDA enabled (graphtorch runs CUDA "
+                             "through cupy: pip install graphtorch[cuda])") from None
     if not available():
         raise RuntimeError("Found no NVIDIA driver on your system. Please check that you have an "
-                           "NVIDIA GPU and installed a driver and cupy (pip install "
-                           "graphtorch[cuda]).")
-    import cupy
+                           "NVIDIA GPU and installed a driver.")
     return cupy
