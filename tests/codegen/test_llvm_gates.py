@@ -5,7 +5,6 @@ for sigmoid): the README's <= 2.4 ulp on a dense float32 bit-pattern sweep and a
 the LSTM / GRU cells still matching a float64 numpy reference."""
 from __future__ import annotations
 
-import ctypes
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from llvmlite import ir
 
 from graphtorch.codegen.llvm import engine, vecmath
 
-from .test_llvm_vecmath import _module, ulp_error  # the one-function test module
+from .test_llvm_vecmath import _callable, _module, ulp_error  # one-function module
 
 _REF = {"sigmoid": sps.expit, "tanh": np.tanh, "exp": np.exp, "expm1": np.expm1}
 _CACHE = {}
@@ -32,15 +31,7 @@ def native(name, ldexp=None):
         finally:
             vecmath.USE_LDEXP = old
         obj, mod = engine.compile_ir(text, 3)
-        addr = engine.load_object(obj, [f"vm_{name}"])[0]
-        cf = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)(addr)
-
-        def call(x, cf=cf):
-            x = np.ascontiguousarray(x, dtype=np.float32)
-            y = np.empty_like(x)
-            cf(x.ctypes.data, y.ctypes.data, x.size)
-            return y
-        _CACHE[key] = (call, engine.target_machine().emit_assembly(mod))
+        _CACHE[key] = (_callable(obj, name), engine.target_machine().emit_assembly(mod))
     return _CACHE[key]
 
 

@@ -42,19 +42,24 @@ def _module(name):
     return str(mod)
 
 
+def _callable(obj, name):
+    """The linked ``vm_<name>`` of ``obj`` as a float32 -> float32 numpy function."""
+    addr = engine.load_object(obj, [f"vm_{name}"])[0]
+    cf = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)(addr)
+
+    def call(x):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        y = np.empty_like(x)
+        cf(x.ctypes.data, y.ctypes.data, x.size)
+        return y
+    return call
+
+
 def native(name):
     """A numpy-callable float32 -> float32 function and its optimised IR."""
     if name not in _FNS:
         obj, mod = engine.compile_ir(_module(name), 3)
-        addr = engine.load_object(obj, [f"vm_{name}"])[0]
-        cf = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)(addr)
-
-        def call(x, cf=cf):
-            x = np.ascontiguousarray(x, dtype=np.float32)
-            y = np.empty_like(x)
-            cf(x.ctypes.data, y.ctypes.data, x.size)
-            return y
-        _FNS[name] = (call, str(mod))
+        _FNS[name] = (_callable(obj, name), str(mod))
     return _FNS[name]
 
 
