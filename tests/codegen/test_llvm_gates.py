@@ -5,7 +5,6 @@ for sigmoid): the README's <= 2.4 ulp on a dense float32 bit-pattern sweep and a
 the LSTM / GRU cells still matching a float64 numpy reference."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import scipy.special as sps
