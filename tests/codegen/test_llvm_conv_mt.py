@@ -36,26 +36,6 @@ def _rand(rng, *shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-@pytest.fixture
-def team(monkeypatch):
-    """Set the thread count with every core free (the gate would else follow the machine's
-    load); restore it afterwards."""
-    from graphtorch.codegen.llvm import engine
-    engine.target_machine()  # loads libgomp
-    if not threads.available():
-        pytest.skip("libgomp is not available on this machine")  # the backend stays serial
-    old = gt.get_num_threads()
-    free = {"n": None}
-    monkeypatch.setattr(threads, "free_cores", lambda: free["n"])
-
-    def set_team(n, free_cores=None):
-        free["n"] = free_cores
-        threads._STATE["gate_at"] = 0.0  # look at the (patched) machine on the next call
-        gt.set_num_threads(n)
-    yield set_team
-    gt.set_num_threads(old)
-
-
 def _block(x, w1, w2, b2):
     y = F.relu(F.conv2d(x, w1, None, padding=1))
     return F.relu(F.conv2d(y, w2, b2, padding=1) + x)

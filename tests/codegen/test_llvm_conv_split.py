@@ -35,25 +35,6 @@ def _rand(rng, *shape, dt=np.float32):
     return rng.standard_normal(shape).astype(dt)
 
 
-@pytest.fixture
-def team(monkeypatch):
-    """Set the thread count with every core free (the free-core gate would else follow the
-    machine's load); restore it afterwards."""
-    from graphtorch.codegen.llvm import engine
-    engine.target_machine()  # loads libgomp
-    if not threads.available():
-        pytest.skip("libgomp is not available on this machine")  # the backend stays serial
-    # (bitwise comparisons need the generated kernels: conftest waits for the library)
-    old = gt.get_num_threads()
-    monkeypatch.setattr(threads, "free_cores", lambda: None)
-
-    def set_team(n):
-        threads._STATE["gate_at"] = 0.0  # look at the (patched) machine on the next call
-        gt.set_num_threads(n)
-    yield set_team
-    gt.set_num_threads(old)
-
-
 def _block(x, w1, w2, b2):
     """A ResNet basic block without BatchNorm: conv, ReLU, conv + bias, residual, ReLU."""
     y = F.relu(F.conv2d(x, w1, None, padding=1))

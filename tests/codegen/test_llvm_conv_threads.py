@@ -157,13 +157,7 @@ def test_empty_batch_and_channels():
 
 
 # ------------------------------------------------------------------ threads
-def _needs_threads():
-    if not threads.available():
-        pytest.skip("libgomp is not available on this machine")  # the backend then stays serial
-
-
-def test_threads_bitwise_and_used(nthreads):
-    _needs_threads()
+def test_threads_bitwise_and_used(team):
     rng = np.random.default_rng(5)
     args = _bn_args(rng, c=16)
     args[0] = _rand(rng, 8, 16, 12, 12)
@@ -174,11 +168,11 @@ def test_threads_bitwise_and_used(nthreads):
         return gt.tanh(x) * 3.0 + x
 
     cg_ew = _compile(ew, x)
-    nthreads(1)
+    team(1)
     before = threads.stats()
     one, one_ew = cg(*args)[0], cg_ew(x)[0]
     assert threads.stats() == before  # one thread: never a parallel region
-    nthreads(2)
+    team(2)
     two, two_ew = cg(*args)[0], cg_ew(x)[0]
     assert threads.stats() >= before + 3  # two convs and the elementwise kernel
     np.testing.assert_array_equal(one, two)
@@ -186,12 +180,11 @@ def test_threads_bitwise_and_used(nthreads):
     np.testing.assert_allclose(two, _eager(_bn_block, *args), rtol=1e-5, atol=1e-5)
 
 
-def test_small_kernels_stay_on_one_thread(nthreads):
-    _needs_threads()
+def test_small_kernels_stay_on_one_thread(team):
     rng = np.random.default_rng(6)
     args = _bn_args(rng)
     cg = _compile(_bn_block, *args)
-    nthreads(2)
+    team(2)
     args[0] = _rand(rng, 1, 4, 6, 5)  # batch 1 and tiny: nothing worth splitting
     before = threads.stats()
     cg(*args)
@@ -235,25 +228,21 @@ def test_team_is_capped_at_free_cores(nthreads, monkeypatch, free):
     assert threads.TEAM_MAX.value == (2 if free is None else max(1, min(2, free)))
 
 
-def test_busy_machine_runs_regions_on_the_calling_thread(nthreads, monkeypatch):
+def test_busy_machine_runs_regions_on_the_calling_thread(team):
     # every core taken by others: regions run with a team of one, results bitwise the same
-    _init_jit()
-    _needs_threads()
     x = _rand(np.random.default_rng(8), 1 << 20)
 
     def ew(x):
         return gt.tanh(x) * 3.0 + x
     cg = _compile(ew, x)
-    nthreads(1)
+    team(1)
     one = cg(x)[0]
-    monkeypatch.setattr(threads, "free_cores", lambda: 0)
-    nthreads(2)
+    team(2, free_cores=0)
     before = threads.stats()
     busy = cg(x)[0]
     assert threads.stats() == before + 1 and threads.TEAM_MAX.value == 1
     np.testing.assert_array_equal(busy, one)
-    monkeypatch.setattr(threads, "free_cores", lambda: 2)
-    threads._STATE["gate_at"] = 0.0  # the next call looks at the machine again
+    team(2, free_cores=2)  # the next call looks at the machine again
     free = cg(x)[0]
     assert threads.TEAM_MAX.value == 2
     np.testing.assert_array_equal(free, one)

@@ -27,27 +27,6 @@ def _rand(rng, *shape, dt=np.float32):
     return rng.standard_normal(shape).astype(dt)
 
 
-@pytest.fixture
-def team(monkeypatch):
-    """``team(n)``: n threads, every core free (the gate would cap the team on a busy
-    machine); the former thread count and split switch are restored."""
-    from graphtorch.codegen.llvm import engine
-    engine.target_machine()  # loads libgomp
-    if not threads.available():
-        pytest.skip("libgomp not found: no parallel regions on this machine")
-    old, split = gt.get_num_threads(), threads.GEMM_SPLIT.value
-    monkeypatch.setattr(threads, "free_cores", lambda: 64)
-
-    def set_team(n):
-        gt.set_num_threads(n)
-        threads._STATE["gate_at"] = 0.0
-        threads.sync()
-    yield set_team
-    threads.GEMM_SPLIT.value = split
-    gt.set_num_threads(old)
-    threads._STATE["gate_at"] = 0.0
-
-
 def _t1_t2(team, cg, *args):
     """(1-thread result, 2-thread result, regions entered at 1 thread, at 2 threads)."""
     team(1)

@@ -13,21 +13,13 @@ import numpy as np
 import pytest
 
 import graphtorch as gt
-from graphtorch.codegen.llvm import compile_graph, rnn_slices, rnn_team, threads
+from graphtorch.codegen.llvm import compile_graph, rnn_slices, threads
 from graphtorch.ir.parser import parse
 
+# two threads whatever the load, every cell loop on the team, no disk cache (autouse)
+from .test_llvm_rnn_threads import team  # noqa: F401
+
 RNG = np.random.default_rng(23)
-
-
-@pytest.fixture(autouse=True)
-def team(monkeypatch):
-    """Two threads whatever the machine's load, every cell loop on the team."""
-    monkeypatch.setattr(threads, "free_cores", lambda: 2)
-    monkeypatch.setattr(rnn_team, "MIN_STEP_WORK", 0)
-    monkeypatch.setenv("GRAPHTORCH_DISABLE_CACHE", "1")
-    before = gt.get_num_threads()
-    yield
-    gt.set_num_threads(before)
 
 
 def _graph(kind, hid, bias):

@@ -17,17 +17,6 @@ def _compile(fn, *arrays):
     return compile_graph(tr.graph)
 
 
-@pytest.fixture
-def nthreads():
-    from graphtorch.codegen.llvm import engine
-    engine.target_machine()  # binds the JIT's symbols: libgomp is looked up then
-    if not threads.available():
-        pytest.skip("libgomp is not available on this machine")  # the backend stays serial
-    old = gt.get_num_threads()
-    yield gt.set_num_threads
-    gt.set_num_threads(old)
-
-
 def _ln64(x, w, b):
     x = x.astype(np.float64)
     m = x.mean(-1, keepdims=True)
@@ -45,12 +34,12 @@ def _ln_fn(x, w, b):
     return gt.nn.functional.layer_norm(x * 1.5 + 0.25, (x.shape[-1],), w, b)
 
 
-def _check_split(cg, args, nthreads):
-    nthreads(1)
+def _check_split(cg, args, team):
+    team(1)
     before = threads.stats()
     one = cg(*args)[0]
     assert threads.stats() == before  # one thread: no region
-    nthreads(2)
+    team(2)
     two = cg(*args)[0]
     assert threads.stats() > before   # the row kernel was split
     np.testing.assert_array_equal(one, two)
@@ -58,38 +47,38 @@ def _check_split(cg, args, nthreads):
 
 
 @pytest.mark.parametrize("rows,n", [(301, 257), (96, 1024)])
-def test_layer_norm_split(nthreads, rows, n):
+def test_layer_norm_split(team, rows, n):
     rng = np.random.default_rng(rows)
     x = rng.standard_normal((rows, n)).astype(np.float32)
     w, b = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
     cg = _compile(_ln_fn, x, w, b)
-    got = _check_split(cg, [x, w, b], nthreads)
+    got = _check_split(cg, [x, w, b], team)
     ref = _ln64(x.astype(np.float64) * 1.5 + 0.25, w, b)
     np.testing.assert_allclose(got, ref, rtol=2e-5, atol=2e-5)
 
 
 @pytest.mark.parametrize("shape,dim", [((8, 64, 131), -1), ((6, 97, 129), 1)])
-def test_softmax_split(nthreads, shape, dim):
+def test_softmax_split(team, shape, dim):
     x = (np.random.default_rng(len(shape)).standard_normal(shape) * 3).astype(np.float32)
     cg = _compile(lambda t: gt.softmax(t, dim), x)
-    got = _check_split(cg, [x], nthreads)
+    got = _check_split(cg, [x], team)
     np.testing.assert_allclose(got, _softmax64(x, dim), rtol=2e-6, atol=1e-7)
 
 
-def test_small_row_kernels_stay_serial(nthreads):
+def test_small_row_kernels_stay_serial(team):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((8, 33)).astype(np.float32)
     w, b = np.ones(33, np.float32), np.zeros(33, np.float32)
     cg_ln = _compile(_ln_fn, x, w, b)
     cg_sm = _compile(lambda t: gt.softmax(t, -1), x)
-    nthreads(2)
+    team(2)
     before = threads.stats()
     cg_ln(x, w, b)
     cg_sm(x)
     assert threads.stats() == before
 
 
-def test_layer_norm_symbolic_rows(nthreads):
+def test_layer_norm_symbolic_rows(team):
     # one compiled function for every batch: small ones serial, large ones split, all exact
     rng = np.random.default_rng(9)
     n = 255
@@ -97,7 +86,7 @@ def test_layer_norm_symbolic_rows(nthreads):
     c = gt.compile(lambda t: gt.nn.functional.layer_norm(t, (n,), gt.from_numpy(w),
                                                          gt.from_numpy(b)),
                    backend="llvm", dynamic=True)
-    nthreads(2)
+    team(2)
     for rows in (3, 17, 400):
         x = (rng.standard_normal((rows, n)) * 4 + 100).astype(np.float32)
         with gt.no_grad():
