@@ -32,7 +32,8 @@ def team(monkeypatch):
     def set_team(n, free_cores=None):
         free["n"] = free_cores
         gt.set_num_threads(n)
-        threads._STATE["gate_at"] = 0.0  # look at the (patched) machine now
+        threads._STATE["gate_at"] = 0.0  # look at the (patched) machine now,
+        threads._STATE["applied"] = None  # as a fresh decision (no second look to confirm)
         threads.sync()
     yield set_team
     threads.GEMM_SPLIT.value = split

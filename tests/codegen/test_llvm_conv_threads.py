@@ -3,6 +3,8 @@ BatchNorm) against eager graphtorch, and its threads: bitwise the same results w
 threads, and parallel regions actually entered for large kernels."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -261,3 +263,37 @@ def test_machine_is_looked_at_again_after_the_interval(nthreads, monkeypatch):
     threads._STATE["gate_at"] = 0.0
     threads.sync()
     assert len(seen) == 2
+
+
+def test_one_busy_look_is_confirmed_before_the_team_shrinks(nthreads, monkeypatch):
+    # a process that ran for a moment must not keep the team at one thread for a whole
+    # GATE_INTERVAL; one that keeps a core busy is believed on the second look
+    _init_jit()
+    if not threads.available():
+        pytest.skip("libgomp is not available on this machine: the backend stays serial")
+    free = {"n": 2}
+    monkeypatch.setattr(threads, "free_cores", lambda: free["n"])
+    nthreads(1)
+    threads.sync()
+    nthreads(2)
+    threads.sync()
+    assert threads.TEAM_MAX.value == 2
+    free["n"] = 1
+    threads._STATE["gate_at"] = 0.0
+    threads.sync()
+    assert threads.TEAM_MAX.value == 2  # one look: not yet
+    assert threads._STATE["gate_at"] - time.monotonic() <= threads.CONFIRM_INTERVAL
+    free["n"] = 2  # it was a blip
+    threads._STATE["gate_at"] = 0.0
+    threads.sync()
+    assert threads.TEAM_MAX.value == 2
+    free["n"] = 1
+    for _ in range(2):  # busy twice in a row: believed
+        threads._STATE["gate_at"] = 0.0
+        threads.sync()
+    assert threads.TEAM_MAX.value == 1
+    assert threads._STATE["gate_at"] - time.monotonic() > threads.CONFIRM_INTERVAL
+    free["n"] = 2  # free again: the team grows at once
+    threads._STATE["gate_at"] = 0.0
+    threads.sync()
+    assert threads.TEAM_MAX.value == 2

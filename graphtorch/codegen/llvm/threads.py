@@ -58,6 +58,13 @@ ELEM_MIN_WORK = ctypes.c_int64(int(os.environ.get("GRAPHTORCH_LLVM_MIN_WORK", 1 
 CONST_MIN_WORK = 1 << 14
 # seconds between looks at how busy the machine is (free_cores: ~20-80 us each)
 GATE_INTERVAL = 0.05
+# a look that finds fewer free cores than threads is believed only when a second look this
+# much later agrees: one look sees a process that ran for a moment (an agent waking on this
+# VM: 0.75% of looks on an idle machine, up to ~25% of them while a 2-thread MLP b8 ran) and
+# then kept the team at one thread for a whole GATE_INTERVAL (MLP b8 at 2 threads 81 us
+# instead of 68, 1.5 of 2 regions per call split); a process that keeps a core busy is still
+# seen within CONFIRM_INTERVAL
+CONFIRM_INTERVAL = 0.003
 
 NUM_THREADS = ctypes.c_int32(1)     # read by generated code at each parallel call site
 TEAM_MAX = ctypes.c_int32(1)        # threads a region may wake now (free_cores: see _apply)
@@ -69,7 +76,7 @@ GEMM_SPLIT = ctypes.c_int32(os.environ.get("GRAPHTORCH_LLVM_GEMM_SPLIT", "1") !=
 # a GEMM is split from this many multiply-adds (gemm_split.py explains the measured value)
 GEMM_MIN_WORK = ctypes.c_int64(int(os.environ.get("GRAPHTORCH_LLVM_GEMM_MIN_WORK", 1 << 17)))
 _STATE: dict = {"applied": None, "gomp": None, "blas_set": None, "blas_n": None,
-                "gate_at": math.inf, "split": None}
+                "gate_at": math.inf, "split": None, "busy_looks": 0}
 _KEEP: list = []                    # ctypes callbacks bound into the JIT stay alive
 _STUB_PAR = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
                              ctypes.c_uint32)
@@ -173,15 +180,24 @@ def sync():
 
 
 def _apply(n: int):
-    if n != _STATE["applied"]:  # torch.set_num_threads has set every BLAS to n meanwhile
+    fresh = n != _STATE["applied"]
+    if fresh:  # torch.set_num_threads has set every BLAS to n meanwhile
         _STATE["blas_n"] = None
     _STATE["applied"] = n
     use = n
     if n > 1:
         free = free_cores()
-        if free is not None:
-            use = max(1, min(n, free))
-        _STATE["gate_at"] = time.monotonic() + GATE_INTERVAL
+        interval = GATE_INTERVAL
+        if free is not None and free < n:
+            _STATE["busy_looks"] += 1
+            if fresh or _STATE["busy_looks"] >= 2:
+                use = max(1, free)
+            else:  # the first busy look after free ones: keep the team, look again soon
+                use = TEAM_MAX.value
+                interval = CONFIRM_INTERVAL
+        else:
+            _STATE["busy_looks"] = 0
+        _STATE["gate_at"] = time.monotonic() + interval
     else:
         _STATE["gate_at"] = math.inf
     NUM_THREADS.value = n if _STATE["gomp"] else 1
@@ -205,13 +221,16 @@ def free_cores():
     2 threads ran 3-10x slower than 1 (LeNet / LSTM / Transformer at batch 64 on a loaded
     2-core machine).  Splitting only onto free cores keeps the single-thread speed there."""
     try:
+        # this process's runnable threads before and after the count: a worker that stopped
+        # spinning in between was counted in it (a phantom busy core otherwise)
+        own = set(running_threads())
         with open("/proc/loadavg", "rb") as f:
             running = int(f.read().split()[3].split(b"/")[0])
-        own = len(running_threads())
+        own.update(running_threads())
         ncpu = len(os.sched_getaffinity(0))
     except (OSError, ValueError, IndexError, AttributeError):
         return None
-    return ncpu - max(0, running - max(own, 1))
+    return ncpu - max(0, running - max(len(own), 1))
 
 
 def running_threads():
