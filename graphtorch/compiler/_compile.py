@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import warnings
 
+from ..amp._state import AMP as _AMP
 from ..eager.grad_mode import STATE as _GRAD
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.tensor import Tensor, wrap
@@ -120,7 +121,8 @@ class _Cache:
     def call(self, args, kwargs, module=None):
         if self.backend == "eager":
             return self.fn(*args, **kwargs)
-        fk = self._fast_key(args, kwargs, module)
+        # under autocast the captured graph holds its casts: a key of its own, general path
+        fk = self._fast_key(args, kwargs, module) if _AMP.dtype is None else None
         if fk is not None:
             hit = self.fast.get(fk)
             if hit is not None:
@@ -137,7 +139,7 @@ class _Cache:
                     self.fast.pop(fk, None)
                 elif out is not None:
                     return out
-        key = _signature(args, kwargs, self.dynamic)
+        key = _signature(args, kwargs, self.dynamic) + (_AMP.dtype,)
         if module is not None:
             key = key + (tuple(m.training for m in module.modules()),)
         for attempt in range(2):

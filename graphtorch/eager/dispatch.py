@@ -38,11 +38,13 @@ def _unwrap(args):
 
 def call(op, *args, **attrs):
     """Run registry op ``op`` on ``args`` (Tensors, numbers, None) with attributes ``attrs``."""
-    if HOOKS.tracer is not None:
-        return HOOKS.tracer.call(op, args, attrs)
     if AMP.dtype is not None and op.name in AMP.policy:
+        # before the tracer: the casts are ops of their own, so a graph captured under
+        # autocast holds them and computes what eager did (not float32 ops typed bfloat16)
         from ..amp.autocast_mode import cast_args
         args = cast_args(op, args)
+    if HOOKS.tracer is not None:
+        return HOOKS.tracer.call(op, args, attrs)
     arrays = [a._data if isinstance(a, Tensor) else a for a in args]
     try:
         if op.prepare is not None:
