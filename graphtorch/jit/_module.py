@@ -12,6 +12,7 @@ from ..ir.errors import GuardError
 from ..ir.types import TensorType
 from ..nn.modules.module import Module
 from . import _pytree as P
+from ._numargs import code_of, lift, mismatch, pinned_note
 from ._record import Trace, normalize_args, record
 
 __all__ = ["ScriptFunction", "ScriptModule", "TracedModule", "run_trace"]
@@ -57,15 +58,22 @@ class _Compiled:
                                    "(trace again for other dtypes/ranks, or keep those sizes)")
 
 
-def run_trace(comp: _Compiled, norm_args, state_tensors, canon=None, what="traced graph"):
+def run_trace(comp: _Compiled, norm_args, state_tensors, canon=None, what="traced graph",
+              lifted=False):
     """Call a compiled trace with normalized arguments and the current parameters/buffers.
     ``canon`` maps input specs to the form they are compared in (loaded graphs compare
-    namedtuples by name and fields, not class)."""
+    namedtuples by name and fields, not class); ``lifted``: the number arguments are already
+    0-dim tensors (``_numargs.lift``)."""
     tr = comp.trace
+    if tr.numbers and not lifted:  # Python number arguments are 0-dim tensor inputs of the graph
+        lifted = lift(norm_args, tr.numbers)
+        if lifted is None:
+            raise RuntimeError(f"{what}: {mismatch(norm_args, tr.numbers, _names(tr))}")
+        norm_args = lifted
     flat, spec = P.flatten(norm_args)
     if (spec != tr.in_spec) if canon is None else (canon(spec) != canon(tr.in_spec)):
         raise RuntimeError(f"{what}: expected inputs {P.spec_str(tr.in_spec)}, got "
-                           f"{P.spec_str(spec)}")
+                           f"{P.spec_str(spec)}" + pinned_note(tr, norm_args))
     comp.check(flat)
     inputs = list(flat) + list(state_tensors)
     outs = comp.interp.run(inputs)
@@ -76,6 +84,21 @@ def run_trace(comp: _Compiled, norm_args, state_tensors, canon=None, what="trace
                 target._data[...] = outs[oi]._data
                 target._vc[0] += 1
     return P.unflatten(tr.out_spec, outs[:tr.n_out])
+
+
+def _names(tr):
+    """Graph input names of the top-level arguments (for messages), when each is one leaf."""
+    if tr.in_spec == P.LEAF or tr.in_spec[0] != "tuple":
+        return None
+    names, k = [], 0
+    for kid in tr.in_spec[2]:
+        names.append(tr.graph.inputs[k].name if k < len(tr.graph.inputs) else f"#{len(names)}")
+        k += _leaves(kid)
+    return names
+
+
+def _leaves(spec) -> int:
+    return 1 if spec == P.LEAF else sum(_leaves(k) for k in spec[2])
 
 
 class ScriptFunction:
@@ -104,8 +127,7 @@ class ScriptFunction:
 
     @property
     def code(self) -> str:
-        from ..ir.pycode import to_python
-        return to_python(self.graph, self.name, n_user=len(self.graph.inputs))
+        return code_of(self._comp.trace, self.name)
 
     def graph_for(self, *args, **kwargs):
         return self.graph
@@ -136,9 +158,8 @@ class ScriptModule(Module):
 
     @property
     def code(self) -> str:
-        from ..ir.pycode import to_python
         tr = self._forward_trace()
-        return to_python(tr.graph, "forward", n_user=tr.n_user)
+        return code_of(tr, "forward", tr.n_user)
 
 
 class TracedModule(ScriptModule):

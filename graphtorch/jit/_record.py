@@ -27,6 +27,8 @@ class Trace:
     writebacks: list = field(default_factory=list)  # (output index, input index)
     modes: tuple = ()
     spec_lines: dict = field(default_factory=dict)  # (input, dim) -> line that fixed it
+    numbers: dict = field(default_factory=dict)  # arg position -> Python number kind (_numargs)
+    pinned: dict = field(default_factory=dict)  # arg position -> (name, line): compiled on value
 
 
 _SIGS: dict = {}

@@ -272,8 +272,18 @@ class Tracer:
         return tuple(out)
 
     # ---------------------------------------------------------------- dispatch hooks
+    def _number_attrs(self, attrs):
+        """A traced one-element tensor passed as an attribute (``F.leaky_relu(x, slope)`` with
+        ``slope`` a run-time number) is read as its Python value with a guard: the graph
+        cannot keep a tensor there (it would reuse this call's value on every call)."""
+        if not attrs or not any(isinstance(a, Tensor) for a in attrs.values()):
+            return attrs
+        return {k: a.item() if isinstance(a, Tensor) and a._data.size == 1 and
+                self.lookup(a) is not None else a for k, a in attrs.items()}
+
     def call(self, op, args, attrs):
         """Run ``op`` eagerly (concrete sizes) and record it."""
+        attrs = self._number_attrs(attrs)
         cattrs = {k: _concrete(a) for k, a in attrs.items()} if attrs else attrs
         cargs = [_concrete(a) if type(a) is S.SymInt else a for a in args]
         inputs = [self.value_of(a) for a in args]
@@ -304,6 +314,7 @@ class Tracer:
     def call_inplace(self, op, target, args, attrs):
         """``target.op_(*args)``: run it eagerly, record the functional op and make its result
         the new value of ``target`` (and of the base ``target`` is a view of)."""
+        attrs = self._number_attrs(attrs)
         cattrs = {k: _concrete(a) for k, a in attrs.items()} if attrs else attrs
         cargs = [_concrete(a) if type(a) is S.SymInt else a for a in args]
         inputs = [self.value_of(target)] + [self.value_of(a) for a in args]

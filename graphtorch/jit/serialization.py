@@ -11,6 +11,7 @@ model's source or class.  Nothing is unpickled."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import inspect
 import io
 import json
@@ -25,9 +26,10 @@ import numpy as np
 from ..eager.tensor import Tensor
 from ..ops import dtypes as D
 from . import _pytree as P
+from . import _saved_variants as V
 from ._module import ScriptFunction, ScriptModule, TracedModule, _Compiled, run_trace
+from ._numargs import code_of
 from ._record import Trace, normalize_args
-from ._saved_variants import pick, save_variants
 
 __all__ = ["save", "load", "RecursiveScriptModule", "LoadedFunction"]
 
@@ -214,10 +216,8 @@ def _write_atomic(path, data: bytes):
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -227,7 +227,7 @@ def _archive(m, extra) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         if isinstance(m, ScriptFunction):
             man = {"kind": "function", "name": m.name, "signature": _enc_sig(m._fn),
-                   "traces": [_save_trace(zf, tensors, "forward", (), m._comp.trace)]}
+                   "traces": V.function_traces(_save_trace, zf, tensors, m)}
         else:
             man = {"kind": "module", "modules": _save_modules(m, tensors),
                    "frozen": bool(m.__dict__.get("_frozen", False)), "traces": [],
@@ -235,8 +235,8 @@ def _archive(m, extra) -> bytes:
             variants = m.__dict__.get("_variants") or {}
             for (method, modes), comp in m._compiled.items():
                 man["traces"].append(_save_trace(zf, tensors, method, modes, comp.trace))
-                man["traces"] += save_variants(_save_trace, zf, tensors, method, modes, comp,
-                                               variants.get((method, modes)))
+                man["traces"] += V.save_variants(_save_trace, zf, tensors, method, modes, comp,
+                                                 variants.get((method, modes)))
                 if method not in man["signatures"]:
                     man["signatures"][method] = _enc_sig(_method_fn(m, method))
         man["format_version"] = FORMAT_VERSION
@@ -298,7 +298,7 @@ def _save_trace(zf, tensors, method, modes, tr: Trace, variant=0):
     return {"method": method, "modes": list(modes), "graph": fname, "constants": consts,
             "in_spec": _enc_spec(tr.in_spec), "out_spec": _enc_spec(tr.out_spec),
             "n_user": tr.n_user, "state": list(tr.state), "n_out": tr.n_out,
-            "writebacks": [list(w) for w in tr.writebacks]}
+            "writebacks": [list(w) for w in tr.writebacks], **V.encode_numbers(tr)}
 
 
 # ------------------------------------------------------------------ loading
@@ -352,8 +352,9 @@ def _load(zf, where, map_location, extra_files):
     loc = _locator(map_location)
     traces = [(t, _load_trace(zf, where, t)) for t in man["traces"]]
     if man["kind"] == "function":
-        (meta, tr), = traces
-        return LoadedFunction(tr, _dec_sig(man["signature"], man["name"]))
+        fn = LoadedFunction(traces[0][1], _dec_sig(man["signature"], man["name"]))
+        fn._alts = [_Compiled(tr) for _, tr in traces[1:]]  # other saved variants
+        return fn
     root = _build_modules(zf, where, man["modules"], loc)
     root.__dict__["_frozen"] = man.get("frozen", False)
     for meta, tr in traces:  # the latest specialization first, then the others
@@ -376,7 +377,8 @@ def _load_trace(zf, where, meta) -> Trace:
         raise RuntimeError(f"{where}: graph '{meta['graph']}' does not parse: {e}") from None
     return Trace(graph, _dec_spec(meta["in_spec"]), _dec_spec(meta["out_spec"]),
                  meta["n_user"], list(meta["state"]), meta["n_out"],
-                 [tuple(w) for w in meta["writebacks"]], tuple(meta["modes"]))
+                 [tuple(w) for w in meta["writebacks"]], tuple(meta["modes"]),
+                 **V.decode_numbers(meta, where))
 
 
 def _locator(map_location):
@@ -454,7 +456,7 @@ class RecursiveScriptModule(ScriptModule):
                 "cannot trace again; save it after calling it in every mode you need")
         alts = self.__dict__.get("_alts", {}).get((method, modes))
         if alts:
-            comp = pick(comp, alts, norm, _canon)
+            comp = V.pick(comp, alts, norm, _canon)
         return _run(comp, norm, self._state(comp.trace.state))
 
     _modes = TracedModule._modes
@@ -472,21 +474,20 @@ class RecursiveScriptModule(ScriptModule):
 
     @property
     def code(self) -> str:
-        from ..ir.pycode import to_python
         tr = self._forward_trace()
-        return to_python(tr.graph, "forward", n_user=tr.n_user)
+        return code_of(tr, "forward", tr.n_user)
 
 
 class LoadedFunction(ScriptFunction):
     """A function loaded by ``torch.jit.load``."""
 
     def __call__(self, *args, **kwargs):
-        return _run(self._comp, normalize_args(self._fn, args, kwargs), ())
+        norm = normalize_args(self._fn, args, kwargs)
+        return _run(V.pick(self._comp, getattr(self, "_alts", []), norm, _canon), norm, ())
 
     @property
     def code(self) -> str:
-        from ..ir.pycode import to_python
-        return to_python(self.graph, self.name, n_user=len(self.graph.inputs))
+        return code_of(self._comp.trace, self.name)
 
 
 def _mode_str(modes):
@@ -495,4 +496,5 @@ def _mode_str(modes):
 
 def _run(comp, norm_args, state_tensors):
     """run_trace, comparing input structure by namedtuple name and fields."""
-    return run_trace(comp, norm_args, state_tensors, canon=_canon, what="loaded graph")
+    with V.explain_guards(comp.trace):
+        return run_trace(comp, norm_args, state_tensors, canon=_canon, what="loaded graph")

@@ -11,7 +11,8 @@ Modules: ``_source`` (ast of a function), ``_check`` (unsupported syntax), ``_ju
 ``_transform`` (the rewrite), ``_convert`` (compiling it against live globals/closures),
 ``_runtime``/``_iterate``/``_calls`` (what the rewritten code calls), ``_stage_if``/
 ``_stage_loop``/``_state``/``_context`` (recording blocks), ``_compiled``/``_function``/
-``_smodule`` (the compiled objects), ``_types`` (annotation checks)."""
+``_smodule`` (the compiled objects), ``_lifted`` (number arguments as graph inputs),
+``_types`` (annotation checks)."""
 from __future__ import annotations
 
 import sys
@@ -42,7 +43,8 @@ def script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
         example_inputs: argument tuples to compile for right away: a list of tuples (for a
             module's ``forward``), or a dict mapping a module's methods to such lists.
             Without them each input signature (dtype and rank of every tensor) is compiled
-            on its first call, and ``.graph`` / ``.code`` are available after that.
+            on its first call, and ``.graph`` / ``.code`` are available after that.  Python
+            ``int``/``float``/``bool`` arguments are run-time inputs of that graph.
 
     Returns:
         a ``ScriptFunction`` or ``ScriptModule`` callable like ``obj``.

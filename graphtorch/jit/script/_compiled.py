@@ -1,7 +1,7 @@
 """Compiled variants of one scripted method: one graph per input signature.
 
 A scripted function is recorded on the first call with each input structure and tensor
-dtype/rank signature.  Sizes stay symbolic; a size or value decision the recording could not
+dtype/rank signature (Python int/float/bool arguments are run-time inputs, see ``_lifted``).  Sizes stay symbolic; a size or value decision the recording could not
 keep in the graph is a guard, and a call that fails a guard (or a size the graph fixed)
 records another variant instead of failing, so scripted code always behaves like Python."""
 from __future__ import annotations
@@ -18,10 +18,11 @@ from .._record import record
 from .._tracer import TracerWarning
 from ._calls import PATHS
 from ..frontend import NotSupportedError
-from ._context import SCRIPTING, replay
+from ._context import SCRIPTING, replay, tracer
 from ._effects import pin_strings
 from ._ignore_log import compiling
-from ._numbers import NUMBERS, restore_outputs
+from .._numargs import lift
+from ._numbers import NUMBERS, mark, restore_outputs
 from ._state import RETRACE_OK, Retrace, Undefined
 
 __all__ = ["Variants", "compile_trace", "MAX_VARIANTS"]
@@ -57,14 +58,21 @@ class Variants:
 
     def __init__(self):
         self.items: list = []  # (spec, signature, _Compiled)
+        self.pinned: dict = {}  # number arguments compiled on their values -> line (_lifted)
 
     def run(self, norm, state_of):
         """(True, result) from the first variant that accepts ``norm``; (False, None) when
         none does."""
-        flat, spec = P.flatten(norm)
-        sig = _signature(flat)
+        seen = {}
         for s, g, comp in self.items:
-            if g != sig or s != spec:
+            key = tuple(comp.trace.numbers.items())
+            if key not in seen:  # the call as this variant's inputs (numbers lifted or not)
+                lifted = lift(norm, comp.trace.numbers)
+                seen[key] = None if lifted is None else (lifted, *P.flatten(lifted))
+            if seen[key] is None:
+                continue
+            lifted, flat, spec = seen[key]
+            if g != _signature(flat) or s != spec:
                 continue
             try:
                 comp.check(flat)
@@ -72,9 +80,9 @@ class Variants:
                 continue
             try:
                 if not _buffered(comp):
-                    return True, run_trace(comp, norm, state_of(comp))
+                    return True, run_trace(comp, lifted, state_of(comp), lifted=True)
                 with contextlib.redirect_stdout(io.StringIO()) as buf:
-                    out = run_trace(comp, norm, state_of(comp))
+                    out = run_trace(comp, lifted, state_of(comp), lifted=True)
                 sys.stdout.write(buf.getvalue())
                 return True, out
             except RuntimeError as e:
@@ -83,7 +91,7 @@ class Variants:
         return False, None
 
     def add(self, norm, comp):
-        flat, spec = P.flatten(norm)
+        flat, spec = P.flatten(lift(norm, comp.trace.numbers))
         self.items.insert(0, (spec, _signature(flat), comp))
         del self.items[MAX_VARIANTS:]
 
@@ -92,33 +100,40 @@ class Variants:
         return self.items[0][2] if self.items else None
 
 
-def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None) -> _Compiled:
+def compile_trace(fn, args, kwargs, module=None, sig_fn=None, paths=None, marks=(),
+                  replay=True) -> _Compiled:
     """Record scripted ``fn`` on ``args``; returns the compiled graph.  An ``if`` that
-    assigns a name in one branch only, read afterwards, is recorded again in Python."""
+    assigns a name in one branch only, read afterwards, is recorded again in Python.
+    ``marks``: argument tensors that are Python numbers (``_numargs``); ``replay=False``
+    raises a recording error without running the code again as Python."""
     seed = None
     RETRACE_OK[0] += 1
     try:
         for _ in range(_MAX_RETRACE):
             try:
-                return _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed)
+                return _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed, marks,
+                                      replay)
             except Retrace as e:
                 e.keys.add(e.key)
                 seed = e.log
     finally:
         RETRACE_OK[0] -= 1
-    return _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed)
+    return _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed, marks, replay)
 
 
 _MAX_RETRACE = 16
 
 
-def _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed) -> _Compiled:
+def _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed, marks=(),
+                   replay_errors=True) -> _Compiled:
     SCRIPTING[0] += 1
     PATHS.append(paths or {})
     NUMBERS.append(set())
     saved = _snapshot(args, kwargs, module)
 
     def run(*a, **k):
+        for t in marks:  # Python number arguments: run-time numbers, as int(t) gives
+            mark(tracer().lookup(t))
         # a returned f-string of traced values: guard what it shows
         return pin_strings(_defined(fn(*a, **k)))
     try:
@@ -133,7 +148,7 @@ def _compile_trace(fn, args, kwargs, module, sig_fn, paths, seed) -> _Compiled:
     except Exception as e:
         _restore(saved)
         saved = ()
-        if sig_fn is None or isinstance(e, (NotSupportedError, Retrace)):
+        if sig_fn is None or not replay_errors or isinstance(e, (NotSupportedError, Retrace)):
             raise
         # the code raises: run it as Python so the error (and what it printed or changed
         # before raising) is exactly Python's

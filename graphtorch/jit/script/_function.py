@@ -6,7 +6,8 @@ import inspect
 from .._module import ScriptFunction, run_trace
 from .._record import normalize_args
 from ._calls import python_functions
-from ._compiled import Variants, compile_trace
+from ._compiled import Variants
+from ._lifted import compile_call
 from ._ignore_log import first_run
 from ._context import replaying, scripting, tracer
 from ._numbers import inline_call
@@ -78,7 +79,7 @@ class ScriptedFunction(ScriptFunction):
         hit, out = self._variants.run(norm, lambda comp: ())
         if hit:
             return out
-        comp = compile_trace(self._conv, args, kwargs, sig_fn=self._fn)
+        comp = compile_call(self._variants, self._conv, args, kwargs, sig_fn=self._fn)
         self._variants.add(norm, comp)
         with first_run(comp):
             return run_trace(comp, norm, ())

@@ -81,10 +81,12 @@ def not_(x):
     return not x
 
 
-def and_(a, *rest):
-    """``a and b and ...`` (later operands are thunks); on a traced tensor, a bool tensor."""
+def and_(a, *rest, test=False):
+    """``a and b and ...`` (later operands are thunks); on a traced tensor, a bool tensor.
+    A run-time Python number ``a`` used as a value is tested with a guard: Python returns
+    one of the operands, whose type may depend on it (``flag and t`` is False or ``t``)."""
     for i, th in enumerate(rest):
-        if staged(a):
+        if staged(a) and (test or not _runtime_number(a)):
             return _tensor_logic(_truth_tested(a), rest[i:], "logical_and")
         if not a:
             return a
@@ -92,14 +94,29 @@ def and_(a, *rest):
     return a
 
 
-def or_(a, *rest):
+def or_(a, *rest, test=False):
     for i, th in enumerate(rest):
-        if staged(a):
+        if staged(a) and (test or not _runtime_number(a)):
             return _tensor_logic(_truth_tested(a), rest[i:], "logical_or")
         if a:
             return a
         a = th()
     return a
+
+
+def test_and(a, *rest):
+    """``and`` in a condition: only its truth is used, so a run-time number stays one."""
+    return and_(a, *rest, test=True)
+
+
+def test_or(a, *rest):
+    return or_(a, *rest, test=True)
+
+
+def _runtime_number(a) -> bool:
+    tr = tracer()
+    v = tr.lookup(a) if tr is not None and a.ndim == 0 and NUMBERS else None
+    return v is not None and number_value(v, NUMBERS[-1])
 
 
 def _truth_tested(a):
@@ -165,7 +182,7 @@ def if_exp(cond, body, orelse):
 # ------------------------------------------------------------------ while
 def _both(a, b):
     if staged(a) or staged(b):
-        return and_(a, lambda: b)
+        return and_(a, lambda: b, test=True)
     return bool(a) and bool(b)
 
 

@@ -10,7 +10,8 @@ import types
 from .._module import ScriptModule, TracedModule, run_trace
 from .._record import normalize_args
 from ._calls import call
-from ._compiled import Variants, compile_trace
+from ._compiled import Variants
+from ._lifted import compile_call
 from ._ignore_log import first_run
 from ._context import replaying, scripting, tracer
 from ._numbers import inline_call
@@ -70,13 +71,13 @@ class ScriptedModule(ScriptModule):
         hit, out = variants.run(norm, lambda comp: self._state(comp.trace.state))
         if hit:
             return out
-        comp = self._compile(method, args, kwargs)
+        comp = self._compile(variants, method, args, kwargs)
         variants.add(norm, comp)
         self._compiled[key] = comp
         with first_run(comp):
             return run_trace(comp, norm, self._state(comp.trace.state))
 
-    def _compile(self, method, args, kwargs):
+    def _compile(self, variants, method, args, kwargs):
         orig = self._orig
         originals = list(orig.modules())
         saved = [m.training for m in originals]
@@ -88,7 +89,8 @@ class ScriptedModule(ScriptModule):
         target = types.MethodType(conv, orig) if conv is not None else getattr(orig, method)
         paths = {id(m): n for n, m in orig.named_modules() if n}
         try:
-            return compile_trace(target, args, kwargs, orig, getattr(orig, method), paths)
+            return compile_call(variants, target, args, kwargs, orig, getattr(orig, method),
+                                paths)
         finally:
             for m, t in zip(originals, saved):
                 m.training = t

@@ -227,7 +227,7 @@ class Transformer:
             return _call(_rt("truth"), [e.func, self.expr(e.args[0], scope)], e)
         if isinstance(e, ast.BoolOp):  # ``bool(a) and i < n``: each operand is a condition
             vals = [self.test(v, scope) for v in e.values]
-            fn = "and_" if isinstance(e.op, ast.And) else "or_"
+            fn = "test_and" if isinstance(e.op, ast.And) else "test_or"
             return _call(_rt(fn), [vals[0]] + [_lambda(v) for v in vals[1:]], e)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
             return _call(_rt("not_"), [self.test(e.operand, scope)], e)

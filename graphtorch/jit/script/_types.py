@@ -117,6 +117,8 @@ def check_call(fn, types: dict, bound: inspect.BoundArguments):
         if name not in bound.arguments:
             continue
         v = bound.arguments[name]
+        if type(v) is bool and t in (int, float):  # TorchScript converts it (True -> 1)
+            continue
         if not matches(v, t):
             raise RuntimeError(f"{fn.__name__}() Expected a value of type '{type_name(t)}' "
                                f"for argument '{name}' but instead found type "

@@ -34,8 +34,22 @@ def python_if(x, flag: bool):
     return x - 1
 
 
-def test_if_on_python_value_picks_a_branch_at_compile_time():
+def test_if_on_bool_argument_is_an_if_node():
+    # a bool argument is a run-time graph input (as in TorchScript): one graph, an If
     sf = check(python_if, (POS, True), (POS, False))
+    assert "If" in kinds(sf.graph)
+    assert len(sf._variants.items) == 1
+
+
+def python_if_none(x, mode: str = "add", bias=None):
+    if mode == "add" and bias is None:
+        return x + 1
+    return x - 1
+
+
+def test_if_on_python_value_picks_a_branch_at_compile_time():
+    # strings and None stay Python values: the branch is chosen while compiling
+    sf = check(python_if_none, (POS, "add"), (POS, "sub"), (POS, "add", 1.0))
     assert "If" not in kinds(sf.graph)
 
 
