@@ -66,3 +66,27 @@ def test_autocast_float32_policy_ops_are_recorded_too():
         got = gt.compile(f, backend="interpreter")(x, t)
     assert want.dtype == got.dtype == gt.float32
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("inside_first", [False, True])
+def test_scripted_function_follows_the_autocast_state_of_each_call(inside_first):
+    w = gt.from_numpy(np.random.default_rng(2).standard_normal((4, 8)).astype(np.float32))
+
+    def f(x):
+        return gt.nn.functional.linear(x, w).relu()
+    x = _x()
+    with gt.autocast("cpu", dtype=gt.bfloat16):
+        want_in = f(x)
+    want_out = f(x)
+    sf = gt.jit.script(f)
+    for _ in range(2):
+        if inside_first:
+            with gt.autocast("cpu", dtype=gt.bfloat16):
+                inside = sf(x)
+        out = sf(x)
+        if not inside_first:
+            with gt.autocast("cpu", dtype=gt.bfloat16):
+                inside = sf(x)
+        assert out.dtype == gt.float32 and inside.dtype == gt.bfloat16
+        np.testing.assert_array_equal(out.numpy(), want_out.numpy())
+        np.testing.assert_array_equal(inside.float().numpy(), want_in.float().numpy())

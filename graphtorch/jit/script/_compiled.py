@@ -11,6 +11,7 @@ import io
 import sys
 import warnings
 
+from ...amp._state import AMP
 from ...eager.tensor import Tensor
 from .. import _pytree as P
 from .._module import _Compiled, run_trace
@@ -49,8 +50,9 @@ def _buffered(comp) -> bool:
 
 
 def _signature(flat):
+    # the autocast state too: a graph recorded under autocast holds its casts (dispatch.call)
     return tuple((x._dtype, x._data.ndim) if isinstance(x, Tensor) else type(x)
-                 for x in flat)
+                 for x in flat) + (AMP.dtype,)
 
 
 class Variants:
