@@ -66,3 +66,7 @@ preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 __version__ = "0.1.0"
+
+from . import sparse  # noqa: E402 - torch.sparse: sparse COO tensors
+from .sparse import sparse_coo_tensor  # noqa: E402,F401
+sparse._install_methods(globals())  # sparse-aware mm/add/sum/...; dense calls are unchanged

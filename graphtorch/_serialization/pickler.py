@@ -46,6 +46,11 @@ REBUILD_V2 = Global("torch._utils", "_rebuild_tensor_v2")
 REBUILD_PARAM = Global("torch._utils", "_rebuild_parameter")
 REBUILD_PARAM_STATE = Global("torch._utils", "_rebuild_parameter_with_state")
 FROM_TYPE_V2 = Global("torch._tensor", "_rebuild_from_type_v2")
+REBUILD_SPARSE = Global("torch._utils", "_rebuild_sparse_tensor")
+
+
+class _SparseLayout:
+    """Stands for torch.sparse_coo in a pickle."""
 TORCH_TENSOR = Global("torch", "Tensor")
 TORCH_PARAMETER = Global("torch.nn.parameter", "Parameter")
 TORCH_SIZE = Global("torch", "Size")
@@ -177,7 +182,12 @@ class TorchPickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
+            if obj.is_sparse:  # torch's own form: _rebuild_sparse_tensor(layout, components)
+                return (REBUILD_SPARSE, (_SparseLayout(), (
+                    obj._indices(), obj._values().detach(), obj.size(), obj.is_coalesced())))
             return self._reduce_tensor(obj)
+        if type(obj) is _SparseLayout:  # torch writes layouts as _get_layout("torch.x")
+            return (Global("torch.serialization", "_get_layout"), ("torch.sparse_coo",))
         if type(obj) is Size:
             return (TORCH_SIZE, (tuple(obj),))
         if type(obj) is _Device:

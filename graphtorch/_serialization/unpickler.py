@@ -150,6 +150,11 @@ def get_layout(name):
     return getattr(graphtorch, name.replace("torch.", ""))
 
 
+def _rebuild_sparse(layout, data):
+    from ..sparse._methods import rebuild_sparse_tensor
+    return rebuild_sparse_tensor(layout, data)
+
+
 def _torch_globals() -> dict:
     """``module.name`` of PyTorch (and the stdlib) -> graphtorch object, for allowed globals."""
     from ..nn.parameter import Parameter
@@ -161,6 +166,8 @@ def _torch_globals() -> dict:
         "torch._utils._rebuild_parameter_with_state": rebuild_parameter_with_state,
         "torch._tensor._rebuild_from_type_v2": rebuild_from_type_v2,
         "torch.serialization._get_layout": get_layout,
+        "torch._utils._rebuild_sparse_tensor": _rebuild_sparse,
+        "torch.sparse_coo": importlib.import_module("graphtorch").sparse_coo,
         "torch.Size": Size, "torch.device": _Device, "torch.Tensor": Tensor,
         "torch.nn.parameter.Parameter": Parameter,
         "collections.OrderedDict": collections.OrderedDict,

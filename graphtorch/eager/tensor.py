@@ -10,6 +10,7 @@ from . import autograd as AG
 from .device import CPU, device
 from .grad_mode import STATE
 from .size import Size
+from .sparse_tensor import SparseData as _SparseData
 
 __all__ = ["Tensor", "wrap", "is_tensor"]
 
@@ -62,9 +63,12 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
-        return type(self._data) is not _ndarray
+        return type(self._data) is not _ndarray and type(self._data) is not _SparseData
 
-    is_sparse = False
+    @property
+    def is_sparse(self) -> bool:
+        return type(self._data) is _SparseData
+
     is_quantized = False
     is_meta = False
     is_mkldnn = False
@@ -72,8 +76,8 @@ class Tensor:
 
     @property
     def layout(self):
-        from .. import strided
-        return strided
+        from .. import sparse_coo, strided
+        return sparse_coo if type(self._data) is _SparseData else strided
 
     @property
     def ndim(self) -> int:
@@ -352,7 +356,16 @@ class Tensor:
         a = self.numpy(force=False) if not self._requires_grad else self._data
         return a if dtype is None else a.astype(dtype)
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # as torch: a numpy ufunc applied to a tensor returns a tensor (bool as uint8)
+        if array.dtype == bool:
+            array = array.astype("uint8")
+        return wrap(np.asarray(array))
+
     def __repr__(self, *, tensor_contents=None):
+        if type(self._data) is _SparseData:
+            from ..sparse._format import sparse_repr
+            return sparse_repr(self)
         from .printing import tensor_repr
         return tensor_repr(self, tensor_contents=tensor_contents)
 
@@ -460,6 +473,9 @@ def _as_array(a):
 
 def _alias(t: Tensor) -> Tensor:
     """A detached tensor sharing ``t``'s memory, with its own version counter."""
+    if type(t._data) is _SparseData:
+        from ..sparse._coo import detach_sparse
+        return detach_sparse(t)
     out = wrap(t._data)
     out._dtype = t._dtype
     out._base = t._base if t._base is not None else t
@@ -503,6 +519,8 @@ def _host(a):
 
 
 def _cuda_device(a):
+    if type(a) is _SparseData:
+        return CPU
     return device("cuda", a.device.id)
 
 
