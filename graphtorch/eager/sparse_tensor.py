@@ -12,7 +12,11 @@ import sys
 
 import numpy as np
 
-__all__ = ["SparseData", "sparse_error"]
+__all__ = ["SparseData", "sparse_error", "ACTIVE"]
+
+# True once a sparse tensor has been made: code on dense hot paths (optimizer steps) checks
+# this flag before looking for sparse gradients
+ACTIVE = [False]
 
 
 def _current_op() -> str:

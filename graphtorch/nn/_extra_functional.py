@@ -48,6 +48,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     from ._misc_functional import embedding
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"mode has to be one of sum, mean or max")
+    if sparse and mode == "max":
+        raise ValueError("max mode does not support sparse weights")
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
                                   f"per_sample_weights is only supported for mode='sum' (got "
@@ -70,7 +72,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         flat, psw = input, per_sample_weights
     bounds = offs + [flat.shape[0] if not include_last_offset or input.dim() == 2
                      else int(offsets.tolist()[-1])]
-    emb = embedding(flat, weight, None, max_norm, norm_type)
+    # sparse: the padding lookups leave the (sparse) gradient, as in torch
+    emb = embedding(flat, weight, padding_idx if sparse else None, max_norm, norm_type,
+                    sparse=sparse)
     if psw is not None:
         emb = emb * psw.unsqueeze(1)
     idx = flat.tolist()

@@ -163,7 +163,8 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     Args:
         model: an nn.Module, a function, or a traced/scripted module or function.
         args: example positional inputs (a single tensor is wrapped in a tuple).
-        f: file path to write; when None the ONNXProgram is only returned.
+        f: file path or binary file-like object to write; when None the ONNXProgram is
+            only returned.
         input_names / output_names: names of the graph's inputs and outputs.
         opset_version: default-domain opset (17 .. newest supported); default the newest.
         dynamic_axes: {input or output name: {dim: axis name} or [dims]}; those axes stay
@@ -230,7 +231,10 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     if verify:
         prog.verify([x for x in flat if isinstance(x, Tensor)][:n_user], raise_error=True)
     if f is not None:
-        prog.save(f, external_data=external_data)
+        if hasattr(f, "write"):  # a file-like object (io.BytesIO, an open file): as torch
+            f.write(prog.model_proto.SerializeToString())
+        else:
+            prog.save(f, external_data=external_data)
         if not dynamo:
             return None
     return prog

@@ -158,6 +158,8 @@ class Adagrad(Optimizer):
         maximize (bool): maximize the objective instead of minimizing (default: False).
     """
 
+    _SPARSE_ERROR = None  # sparse gradients: see _sparse_adagrad
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
                  differentiable=False, fused=None):
@@ -202,6 +204,10 @@ class Adagrad(Optimizer):
                 state = self._init_state(p)
                 step_t = state["step"]
                 step_t._data += 1
+                if p.grad.is_sparse:
+                    _sparse_adagrad(p, state, group, lr, float(step_t._data))
+                    _bump(p, state["sum"], step_t)
+                    continue
                 g = _grad(p, group["maximize"])
                 if wd != 0:
                     g = _fma(wd, p._data, g)
@@ -211,3 +217,22 @@ class Adagrad(Optimizer):
                 a += (-clr * g) / (np.sqrt(s) + eps)
                 _bump(p, state["sum"], step_t)
         return loss
+
+
+def _sparse_adagrad(p, state, group, lr, step):
+    """torch's Adagrad step on a sparse gradient: on the coalesced gradient's rows only,
+    sum += g^2 and p -= clr * g / (sqrt(sum) + eps); weight decay is refused as in torch."""
+    if group["weight_decay"] != 0:
+        raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+    grad = p.grad.coalesce()
+    idx = tuple(grad._indices()._data)
+    g = grad._values()._data
+    if group["maximize"]:
+        g = -g
+    if g.size == 0:
+        return
+    clr = lr / (1 + (step - 1) * group["lr_decay"])
+    s = state["sum"]._data
+    s[idx] = s[idx] + g * g
+    std = np.sqrt(s[idx]) + g.dtype.type(group["eps"])
+    p._data[idx] = p._data[idx] + (g / std) * p._data.dtype.type(-clr)

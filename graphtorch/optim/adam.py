@@ -27,6 +27,7 @@ class Adam(Optimizer):
     """Adam: adaptive moment estimation (Kingma & Ba)."""
 
     _decoupled = False
+    _SPARSE_ERROR = "Adam does not support sparse gradients, please consider SparseAdam instead"
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,

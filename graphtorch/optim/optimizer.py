@@ -10,6 +10,8 @@ from itertools import chain
 from ..eager.autograd import _Handle
 from ..eager.grad_mode import no_grad
 from ..eager.grad_utils import reset_grads
+from ..eager.sparse_tensor import ACTIVE as SPARSE_ACTIVE
+from ..eager.sparse_tensor import SparseData
 from ..eager.tensor import Tensor
 
 
@@ -212,8 +214,17 @@ class Optimizer:
     def register_load_state_dict_post_hook(self, hook, prepend=False):
         return _Handle(self._optimizer_load_state_dict_post_hooks, hook)
 
+    # the error for a sparse gradient (None: this optimizer handles sparse gradients)
+    _SPARSE_ERROR = "{} does not support sparse gradients"
+
     def _params_with_grad(self, group):
-        return [p for p in group["params"] if p.grad is not None]
+        ps = [p for p in group["params"] if p.grad is not None]
+        msg = self._SPARSE_ERROR
+        if msg is not None and SPARSE_ACTIVE[0]:  # no sparse grad can exist before
+            for p in ps:
+                if type(p.grad._data) is SparseData:
+                    raise RuntimeError(msg.format(type(self).__name__))
+        return ps
 
     @staticmethod
     def _closure(closure):

@@ -16,6 +16,8 @@ class SGD(Optimizer):
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
+    _SPARSE_ERROR = None  # sparse gradients update only their rows (see _sparse_update)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
@@ -39,6 +41,9 @@ class SGD(Optimizer):
             lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
             wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
             for p in self._params_with_grad(group):
+                if p.grad.is_sparse:
+                    _sparse_update(self.state[p], p, p.grad, group)
+                    continue
                 a, g = p._data, p.grad._data
                 d = -g if maximize else g
                 if wd != 0:
@@ -57,3 +62,27 @@ class SGD(Optimizer):
                 a -= (lr * d).astype(a.dtype, copy=False)
                 p._vc[0] += 1
         return loss
+
+
+def _sparse_update(state, p, grad, group):
+    """torch's SGD step on a sparse gradient: the momentum buffer stays sparse (a clone of
+    the first gradient, then ``buf.mul_(momentum).add_(grad, alpha=1 - dampening)``) and
+    ``p.add_(grad, alpha=-lr)`` touches only the stored rows; weight decay would add a dense
+    tensor to a sparse one, which torch rejects."""
+    from ..sparse import _accumulate as A
+    from ..sparse._coo import with_values
+    mom, damp = group["momentum"], group["dampening"]
+    if group["maximize"]:
+        grad = with_values(grad, -grad._data.values.detach())
+    if group["weight_decay"] != 0:
+        raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                           "instead.")
+    if mom != 0:
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = A.clone_sparse(grad)
+        else:
+            A.add_sparse_(A.scale_(buf, mom), grad, 1 - damp)
+        grad = A.add_sparse(grad, buf, mom) if group["nesterov"] else buf
+    A.add_to_dense_(p._data, grad, -float(group["lr"]))
+    p._vc[0] += 1

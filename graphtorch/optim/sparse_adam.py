@@ -1,9 +1,9 @@
 """SparseAdam: Adam restricted to the coordinates present in a sparse (COO) gradient.
 
-graphtorch has no sparse tensors yet, so every gradient is dense, and torch rejects dense
-gradients here with a RuntimeError: ``step`` raises that same error. The masked update itself
-(``_sparse_adam_update``, on a coalesced gradient's indices and values) follows torch's order
-and is ready for a sparse layout."""
+Sparse gradients come from ``nn.Embedding(sparse=True)`` / ``F.embedding(sparse=True)`` (or
+sparse leaves); a dense gradient raises torch's RuntimeError.  The masked update
+(``_sparse_adam_update``, on the coalesced gradient's indices and values) follows torch's
+order."""
 from __future__ import annotations
 
 import math
@@ -27,6 +27,8 @@ class SparseAdam(Optimizer):
         maximize (bool): maximize the objective instead of minimizing (default: False).
     """
 
+    _SPARSE_ERROR = None
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
         _check_lr(lr, strict=True)
         if not 0.0 < eps:
@@ -48,7 +50,7 @@ class SparseAdam(Optimizer):
                              "support complex parameters")
 
     def step(self, closure=None):
-        """One SparseAdam update; raises for dense gradients (all of graphtorch's), as torch."""
+        """One SparseAdam update; raises for dense gradients, as torch."""
         loss = self._closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]

@@ -73,7 +73,9 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
         raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: "
                            f"{idx.shape[1]}, nnz from values: {vals.shape[0]}")
     shape = _infer_or_check_size(idx._data, vals, size)
-    return C.make_sparse(idx, vals, shape, bool(is_coalesced), requires_grad=requires_grad)
+    # torch flags a tensor with fewer than two entries coalesced unless told otherwise
+    coalesced = idx.shape[1] < 2 if is_coalesced is None else bool(is_coalesced)
+    return C.make_sparse(idx, vals, shape, coalesced, requires_grad=requires_grad)
 
 
 def mm(mat1, mat2, reduce=None):

@@ -99,12 +99,70 @@ def _leaf_grad_hook(t):
 
     def hook(g):
         s = ref()
-        if s is not None:
-            sd = s._data
-            g = make_sparse(sd.indices, g.detach(), sd.shape, sd.coalesced)
-            s._grad = g if s._grad is None else add_sparse(s._grad, g)
+        if s is not None and not HOOKS_OFF[0]:
+            g = leaf_grad(s._data, g.detach())
+            if s._grad is None:
+                s._grad = g
+            elif is_sparse(s._grad):
+                from ._accumulate import add_sparse_
+                add_sparse_(s._grad, g)
+            else:
+                s._grad = s._grad + to_dense(g)
         return None
     return hook
+
+
+def leaf_grad(sd: SparseData, g: Tensor, flag: bool = False) -> Tensor:
+    """The sparse ``.grad`` of a leaf from the gradient of its values: as torch, on the
+    leaf's unique sorted pattern (every copy of a duplicated index carries the same gradient,
+    the dense gradient at that index, so one copy is kept).  torch's ``.grad`` is a shallow
+    copy flagged uncoalesced (``flag`` False); autograd.grad returns it coalesced."""
+    lin = linear_index(sd)
+    nnz = lin.size
+    if not sd.coalesced and nnz > 1:
+        uniq, first = np.unique(lin, return_index=True)
+        nsd = sd.indices._data.shape[0]
+        idx, vals = _long(_unravel(uniq, sd.shape[:nsd])), g[_long(first)]
+    else:
+        idx, vals = sd.indices, g
+    return make_sparse(idx, vals, sd.shape, flag or idx._data.shape[1] < 2)
+
+
+def dense_leaf(t: Tensor):
+    """For a sparse leaf that requires grad (in grad mode): its dense value as a fresh leaf
+    whose (dense) gradient is accumulated into ``t.grad``, as torch's dense-gradient ops on a
+    sparse leaf (``torch.mm``, ``matmul``, ``addmm``, ``sum()``) do; else None."""
+    from ..eager.grad_mode import STATE
+    if not (t._requires_grad and t.grad_fn is None and STATE.enabled):
+        return None
+    from ..eager.grad_mode import no_grad
+    with no_grad():
+        d = to_dense(t)
+    d.requires_grad_()
+    ref = weakref.ref(t)
+
+    def hook(g):
+        s = ref()
+        if s is not None and not HOOKS_OFF[0]:
+            g = g.detach()
+            if s._grad is None:
+                s._grad = g.clone()
+            else:
+                s._grad = (to_dense(s._grad) if is_sparse(s._grad) else s._grad) + g
+        return None
+    d.register_hook(hook)
+    refs = t.__dict__.setdefault("_dense_leaves", [])
+    refs[:] = [r for r in refs if r() is not None] + [weakref.ref(d)]
+    return d
+
+
+def live_dense_leaves(t: Tensor) -> list:
+    """The dense stand-ins of sparse leaf ``t`` still alive (autograd.grad asks for them)."""
+    return [d for d in (r() for r in t.__dict__.get("_dense_leaves", ())) if d is not None]
+
+
+# > 0 while autograd.grad runs: the leaf hooks must not write S.grad then
+HOOKS_OFF = [0]
 
 
 def detach_sparse(t: Tensor) -> Tensor:
@@ -183,19 +241,9 @@ def from_dense(x: Tensor, sparse_dim: int | None = None) -> Tensor:
 
 
 def add_sparse(a: Tensor, b: Tensor, alpha=1) -> Tensor:
-    """``a + alpha * b`` for two sparse tensors of one shape (a coalesced result)."""
-    sa, sb = a._data, b._data
-    if sa.shape != sb.shape:
-        raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but self has "
-                           f"size {list(sa.shape)} while other has size {list(sb.shape)} (FYI: "
-                           "dense-sparse addition does not currently support broadcasting)")
-    if sa.indices._data.shape[0] != sb.indices._data.shape[0]:
-        raise RuntimeError("add: expected 'self' and 'other' to have the same sparse_dim")
-    vb = sb.values if alpha == 1 else sb.values * alpha
-    dt = D.promote_types(sa.values.dtype, vb.dtype)
-    vals = api.cat([sa.values.to(dt), vb.to(dt)], 0)
-    idx = api.cat([sa.indices, sb.indices], 1)
-    return coalesce(make_sparse(idx, vals, sa.shape, False))
+    """``a + alpha * b`` for two sparse tensors of one shape (laid out as torch does)."""
+    from ._accumulate import add_sparse as add
+    return add(a, b, alpha)
 
 
 def with_values(t: Tensor, values: Tensor) -> Tensor:

@@ -10,10 +10,12 @@ import functools
 
 from .. import api
 from ..eager.device import device as _device
+from ..eager.sparse_tensor import ACTIVE as SPARSE_ACTIVE
 from ..eager.sparse_tensor import SparseData
 from ..eager.tensor import Tensor
 from ..ops import dtypes as D
 from . import _coo as C
+from . import _inplace as I
 from . import _linalg as L
 
 
@@ -173,7 +175,27 @@ def _pow(input, exponent):
     return C.with_values(input, input._data.values.pow(exponent))
 
 
+def _dense_grad_mm(input, other):
+    """torch.mm / matmul / @ give a sparse leaf a DENSE gradient (torch.sparse.mm a sparse
+    one): with such a leaf, multiply its dense value instead."""
+    if _sp(input) and not _sp(other):
+        d = C.dense_leaf(input)
+        if d is not None:
+            L._check_mm(input, other, "mm")
+            return api.mm(d, other)
+    elif _sp(other) and not _sp(input):
+        d = C.dense_leaf(other)
+        if d is not None:
+            L._check_mm(L.transpose(other, 0, 1), input.t() if input.dim() == 2 else input,
+                        "mm")
+            return api.mm(input, d)
+    return None
+
+
 def _matmul(input, other, *, out=None):
+    r = _dense_grad_mm(input, other)
+    if r is not None:
+        return r
     if _sp(input):
         return L.spmm(input, other)
     return L.dense_sparse_mm(input, other)
@@ -184,6 +206,11 @@ def _rmatmul(self, other):
 
 
 def _addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if _sp(mat1) and not _sp(input) and not _sp(mat2):
+        d = C.dense_leaf(mat1)  # a sparse leaf gets a dense gradient here (as torch)
+        if d is not None:
+            L._check_mm(mat1, mat2, "addmm")
+            return api.addmm(input, d, mat2, beta=beta, alpha=alpha)
     if _sp(mat1):
         return L.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
     prod = L.dense_sparse_mm(mat1, mat2)
@@ -203,7 +230,24 @@ def _transpose(input, dim0, dim1):
 def _sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if keepdim:
         raise RuntimeError("sum: keepdim=True is not supported for sparse COO tensors")
+    if dim is None:
+        d = C.dense_leaf(input)  # Tensor.sum() gives a sparse leaf a dense gradient (torch)
+        if d is not None:
+            return d.sum(dtype=dtype)
     return L.sparse_sum(input, dim, dtype)
+
+
+def _norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """Full-reduction vector norm of the (summed) entries, as torch's norm_sparse."""
+    nd = input.dim()
+    dims = [] if dim is None else [d % nd for d in ([dim] if isinstance(dim, int) else dim)]
+    if dims and sorted(set(dims)) != list(range(nd)):
+        raise RuntimeError("norm_sparse currently only supports full reductions, so 'dim' must "
+                           "either be empty or contain all dimensions of the input")
+    vals = C.coalesce(input)._data.values
+    if dtype is not None:
+        vals = vals.to(dtype)
+    return vals.norm(2 if p in ("fro", None) else p)
 
 
 def _to(self, *args, **kwargs):
@@ -273,7 +317,7 @@ def _hspmm(mat1, mat2):
 SPARSE_PATHS = {
     "add": _add, "sub": _sub, "mul": _mul, "div": _div, "true_divide": _div, "pow": _pow,
     "mm": _matmul, "matmul": _matmul, "addmm": _addmm, "t": _t, "transpose": _transpose,
-    "sum": _sum, "clone": _clone,
+    "sum": _sum, "clone": _clone, "norm": _norm,
     **{n: _unary(n) for n in ("neg", "abs", "sqrt", "sin", "tanh", "relu", "sign", "square",
                                "floor", "ceil", "round", "trunc", "asin", "atan", "sinh",
                                "expm1", "log1p", "tan", "erf", "negative", "sgn")},
@@ -286,6 +330,7 @@ METHOD_ONLY = {
     "half": _cast(D.float16), "bfloat16": _cast(D.bfloat16), "long": _cast(D.int64),
     "int": _cast(D.int32), "bool": _cast(D.bool), "requires_grad_": _requires_grad_,
     "__deepcopy__": _deepcopy, "__reduce_ex__": _reduce_ex, "numpy": _numpy,
+    **I.METHODS,
 }
 FUNCTION_ONLY = {"smm": _smm, "hspmm": _hspmm}
 ORIG: dict = {}
@@ -325,6 +370,11 @@ def install(namespace: dict) -> None:
 def activate() -> None:
     """Wrap the sparse-capable dense methods and torch functions (once)."""
     C.ON_FIRST_SPARSE[0] = None
+    SPARSE_ACTIVE[0] = True
+    from ._accumulate import install_engine
+    from ._grad_inputs import install as install_grad_inputs
+    install_engine()  # sparse gradients (Embedding(sparse=True), sparse leaves) in backward
+    install_grad_inputs()  # autograd.grad(out, sparse_leaf)
     if not _PENDING:
         return
     namespace = _PENDING.pop()
@@ -332,6 +382,7 @@ def activate() -> None:
         orig = getattr(Tensor, name, None)
         if orig is not None:
             ORIG.setdefault(name, orig)
+            I.ORIG.setdefault(name, orig)
             setattr(Tensor, name, _dispatching(orig, impl))
     for name, impl in SPARSE_PATHS.items():
         orig = namespace.get(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ...eager.grad_mode import no_grad
+from ...eager.sparse_tensor import sparse_error
 from ...eager.tensor import Tensor
 
 
@@ -13,9 +14,17 @@ def _grads(parameters):
     return [p.grad for p in parameters if p.grad is not None]
 
 
+def _refuse_sparse(tensors, op):
+    """torch 2.13 computes these with dense-only kernels: a sparse gradient raises."""
+    for t in tensors:
+        if t.is_sparse:
+            raise sparse_error(op)
+
+
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     import graphtorch
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    _refuse_sparse(tensors, "linalg_vector_norm")
     norm_type = float(norm_type)
     if not tensors:
         return graphtorch.tensor(0.0)
@@ -54,8 +63,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element to [-clip_value, clip_value] in place."""
+    grads = _grads(parameters)
+    _refuse_sparse(grads, "clamp_")
     with no_grad():
-        for g in _grads(parameters):
+        for g in grads:
             g.clamp_(-clip_value, clip_value)
 
 
