@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..eager.tensor import Tensor
 from . import (arith, compare, conversion, creation, elementwise, indexing,  # noqa: F401
-               shape_scatter,
+               shape_scatter, integrate, renorm_ops, float_decomp,
+               stats_cov, python_elementwise,
                linalg, misc, nn_namespace, random, reduction, shape)
 from ._bind import FUNCTIONS, METHODS
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..eager.tensor import Tensor, wrap
+from ..ops import dtypes as D
 from ..ops.meta import fmt_shape
 
 
@@ -33,6 +34,9 @@ def write_out(result: Tensor, out: Tensor | None) -> Tensor:
     if out._requires_grad and (result._requires_grad):
         raise RuntimeError("out=... arguments don't support automatic differentiation, but one "
                            "of the arguments requires grad.")
+    if result._dtype is not out._dtype and not D.can_cast(result._dtype, out._dtype):
+        raise RuntimeError(f"result type {D.SCALAR_NAMES[result._dtype]} can't be cast to the "
+                           f"desired output type {D.SCALAR_NAMES[out._dtype]}")
     if out._data.shape != result._data.shape:
         if out._data.size:
             import warnings

@@ -106,9 +106,10 @@ def _op(op):
     return f
 
 
-def _rop(op):
+def _rop(op, commutes=False):
+    # torch computes ``2 * x`` as ``x.mul(2)``: keep the tensor first so grad_fn edges match
     def f(self, other):
-        return call(op, other, self)
+        return call(op, self, other) if commutes else call(op, other, self)
     return f
 
 
@@ -119,9 +120,9 @@ def _iop(op):
 
 
 OPERATORS = {
-    "__add__": _op(_add), "__radd__": _rop(_add), "__iadd__": _iop(_add),
+    "__add__": _op(_add), "__radd__": _rop(_add, True), "__iadd__": _iop(_add),
     "__sub__": _op(_sub), "__rsub__": _rop(_sub), "__isub__": _iop(_sub),
-    "__mul__": _op(_mul), "__rmul__": _rop(_mul), "__imul__": _iop(_mul),
+    "__mul__": _op(_mul), "__rmul__": _rop(_mul, True), "__imul__": _iop(_mul),
     "__truediv__": _op(_div), "__rtruediv__": _rop(_div), "__itruediv__": _iop(_div),
     "__floordiv__": _op(_fdiv), "__rfloordiv__": _rop(_fdiv), "__ifloordiv__": _iop(_fdiv),
     "__neg__": lambda self: call(_neg, self),

@@ -118,8 +118,14 @@ def imag(input):
 
 @both
 def conj(input):
-    """Complex conjugate; real tensors are returned as is."""
-    return input if input._dtype.category != D._COMPLEX else call(_conj_p, input)
+    """Complex conjugate; real tensors are returned as is.  The result is computed eagerly
+    but reports ``is_conj()`` like torch's lazily conjugated view (views of it do not)."""
+    if input._dtype.category != D._COMPLEX:
+        return input
+    out = call(_conj_p, input)
+    if not input.__dict__.get("_conj_bit", False):
+        out._conj_bit = True
+    return out
 
 
 @both
@@ -139,8 +145,9 @@ torch_function(conj_physical_, name="conj_physical_")
 
 @both
 def resolve_conj(input):
-    """``input`` itself: conjugation is never lazy here."""
-    return input
+    """A tensor with ``is_conj() == False`` and the same values (conjugation is already
+    materialized here, so only a flagged result of conj() needs a fresh copy)."""
+    return input.clone() if input.__dict__.get("_conj_bit", False) else input
 
 
 @both
@@ -151,7 +158,8 @@ def resolve_neg(input):
 
 @both
 def is_conj(input) -> bool:
-    return False
+    """Whether ``input`` came from conj() of a complex tensor (torch's conjugate bit)."""
+    return bool(input.__dict__.get("_conj_bit", False))
 
 
 @both

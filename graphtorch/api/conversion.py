@@ -40,6 +40,9 @@ def to(self, *args, non_blocking=False, copy=False, memory_format=None, **kwargs
         if dev != out.device:
             from ..eager.transfer import to_device
             out = to_device(out, dev)
+    if memory_format is not None:
+        from ..eager.memory_format import to_format
+        out = to_format(out, memory_format)
     return out
 
 
@@ -84,7 +87,10 @@ def clone(input, *, memory_format=None):
 
 @tensor_method
 def contiguous(self, memory_format=None):
-    """Self if already C-contiguous, else a contiguous copy."""
+    """Self if already contiguous in ``memory_format`` (default C order), else a copy."""
+    if memory_format is not None and str(memory_format) != "torch.contiguous_format":
+        from ..eager.memory_format import to_format
+        return to_format(self, memory_format)
     return self if self.is_contiguous() else call(_clone, self, memory_format="contiguous")
 
 
@@ -102,10 +108,22 @@ def cuda(self, device=None, non_blocking=False, memory_format=None):
 def view_as_dtype(self, dtype):
     """Tensor.view(dtype): reinterpret the bytes (last dim rescaled if item sizes differ)."""
     a = self._data
-    if dtype.itemsize != self._dtype.itemsize and (a.ndim == 0 or a.strides[-1] != a.itemsize):
-        raise RuntimeError("self.stride(-1) must be 1 to view " + self._dtype.name + " as " +
-                           dtype.name)
-    return make_view(a.view(dtype.np), self)
+    old, new = self._dtype.itemsize, dtype.itemsize
+    if new != old:
+        what = (f"to view {D.SCALAR_NAMES.get(self._dtype, self._dtype.name)} as "
+                f"{D.SCALAR_NAMES.get(dtype, dtype.name)} (different element sizes)")
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if a.shape[-1] != 1 and a.strides[-1] != a.itemsize:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got "
+                               f"{a.strides[-1] // a.itemsize}")
+        if new > old and (a.shape[-1] * old) % new:
+            raise RuntimeError(f"self.size(-1) must be divisible by {new // old} {what}, but "
+                               f"got {a.shape[-1]}")
+    try:
+        return make_view(a.view(dtype.np), self)
+    except ValueError as e:  # a layout numpy cannot reinterpret (e.g. offset misaligned)
+        raise RuntimeError(f"cannot view {self._dtype} as {dtype}: {e}") from None
 
 
 @tensor_method

@@ -387,12 +387,21 @@ def _size_of(t: Tensor) -> tuple:
     return tuple(t.shape) if _tracing() else t._data.shape
 
 
-def _like(value, input, dtype, device, requires_grad):
+def _like(value, input, dtype, device, requires_grad, memory_format=None):
     dt = _dt(dtype) or input._dtype
     dev = input.device if device is None else device
     if isinstance(value, Tensor):
         value = value.item()
-    return _filled(_size_of(input), value, dt, None, dev, requires_grad)
+    out = _filled(_size_of(input), value, dt, None, dev, requires_grad)
+    if memory_format is None or getattr(memory_format, "name", "") == "preserve_format":
+        # preserve_format (the default): a channels_last input gives a channels_last result
+        from ..eager.memory_format import channels_last_of, relayout_fresh
+        fmt = channels_last_of(input)
+        relayout_fresh(out, fmt)
+    elif getattr(memory_format, "name", "") != "contiguous_format":
+        from ..eager.memory_format import relayout_fresh
+        relayout_fresh(out, memory_format.name)
+    return out
 
 
 def new_filled(self, size, value, dtype=None, device=None, requires_grad=False):
@@ -409,28 +418,28 @@ def new_filled(self, size, value, dtype=None, device=None, requires_grad=False):
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """Zeros with the shape (and by default dtype and device) of ``input``."""
-    return _like(0, input, dtype, device, requires_grad)
+    return _like(0, input, dtype, device, requires_grad, memory_format)
 
 
 @torch_function
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """Ones with the shape (and by default dtype and device) of ``input``."""
-    return _like(1, input, dtype, device, requires_grad)
+    return _like(1, input, dtype, device, requires_grad, memory_format)
 
 
 @torch_function
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """An uninitialized tensor with the shape of ``input``."""
-    return _like(None, input, dtype, device, requires_grad)
+    return _like(None, input, dtype, device, requires_grad, memory_format)
 
 
 @torch_function
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """``fill_value`` with the shape (and by default dtype and device) of ``input``."""
-    return _like(fill_value, input, dtype, device, requires_grad)
+    return _like(fill_value, input, dtype, device, requires_grad, memory_format)
 
 
 @torch_function

@@ -125,10 +125,11 @@ def _sublist_equation(args):
     """einsum(op1, [0, 1], op2, [1, 2], [0, 2]) -> ("ab,bc->ac", ops)."""
     def sub(lst):
         return "".join("..." if s is Ellipsis else LETTERS[s] for s in lst)
-    ops, terms = args[0::2], [sub(s) for s in args[1::2]]
-    eq = ",".join(terms[:len(ops)])
-    if len(terms) > len(ops):
-        eq += "->" + terms[-1]
+    n = len(args) // 2  # (operand, sublist) pairs, then an optional output sublist
+    ops = args[0:2 * n:2]
+    eq = ",".join(sub(s) for s in args[1:2 * n:2])
+    if len(args) % 2:
+        eq += "->" + sub(args[-1])
     return eq, ops
 
 

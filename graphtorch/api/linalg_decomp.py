@@ -92,9 +92,19 @@ def solve(A, B, *, left=True, out=None):
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
-    import graphtorch as gt
-    x = solve(A, B, left=left)
-    return _out(RT.linalg_solve_ex((x, gt.zeros(tuple(A.shape[:-2]), dtype=gt.int32))), out)
+    """solve() that reports singular matrices in ``info`` (LAPACK getrf's 1-based index of
+    the first zero pivot) instead of raising, unless ``check_errors``."""
+    LU, piv, info = lu_factor_ex(A)
+    if check_errors or not info._data.any():
+        x = solve(A, B, left=left)  # raises for a singular matrix, as torch does
+    else:
+        # like torch, the solution of a singular system is whatever the LU solve gives
+        # (inf / nan); batches stay aligned with their info entries
+        x = lu_solve(LU, piv, B if B.ndim != A.ndim - 1 or not left else B.unsqueeze(-1),
+                     left=left)
+        if left and B.ndim == A.ndim - 1:
+            x = x.squeeze(-1)
+    return _out(RT.linalg_solve_ex((x, info)), out)
 
 
 @tensor_method(name="_linalg_solve")

@@ -106,8 +106,14 @@ def _dims_arg(dims, name):
 
 
 @both
-def flip(input, *dims):
-    """A copy of ``input`` with the order of elements reversed along ``dims``."""
+def flip(input, *dims, **kwargs):
+    """A copy of ``input`` with the order of elements reversed along ``dims``
+    (positional or ``dims=``)."""
+    if kwargs:
+        if dims or set(kwargs) != {"dims"}:
+            raise TypeError(f"flip() got an unexpected keyword argument "
+                            f"'{next(k for k in kwargs if k != 'dims' or dims)}'")
+        dims = (kwargs["dims"],)
     return call(_flip, input, dims=_dims_arg(dims, "flip"))
 
 

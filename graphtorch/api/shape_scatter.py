@@ -47,3 +47,36 @@ def fill_diagonal_(self, fill_value, wrap=False):
         i = arange(min(shape))
         idx = (i,) * len(shape)
     return self.index_put_(idx, tensor(fill_value, dtype=self.dtype))
+
+
+# ------------------------------------------------------------------------------ index_reduce
+def _index_as_scatter(input, dim, index, source, reduce):
+    """index_reduce is scatter_reduce with ``index`` spread along ``dim`` of ``source``."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    if index.ndim > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    d = dim % max(source.ndim, 1)
+    shape = [1] * source.ndim
+    if source.ndim:
+        shape[d] = index.numel()
+    return d, index.reshape(shape).expand(source.shape)
+
+
+@both
+def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
+    """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with 'prod',
+    'mean', 'amax' or 'amin' (``include_self``: whether input's values take part)."""
+    d, idx = _index_as_scatter(input, dim, index, source, reduce)
+    res = input.scatter_reduce(d, idx, source, reduce, include_self=include_self)
+    if out is not None:
+        from ._util import write_out
+        return write_out(res, out)
+    return res
+
+
+@tensor_method
+def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+    d, idx = _index_as_scatter(self, dim, index, source, reduce)
+    return self.scatter_reduce_(d, idx, source, reduce, include_self=include_self)

@@ -7,7 +7,7 @@ from ..eager.autograd import Node
 from ..eager.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                is_inference_mode_enabled, no_grad, set_grad_enabled)
 from ..eager.tensor import Tensor
-from . import anomaly_mode, function, functional, graph  # noqa: F401
+from . import anomaly_mode, forward_ad, function, functional, graph  # noqa: F401
 from .anomaly_mode import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,
                            set_detect_anomaly)
 from .api import backward, grad

@@ -1,7 +1,7 @@
 """torch.autograd.graph: the grad_fn node type and gradient edges.
 
-``saved_tensors_hooks`` (pack/unpack hooks) is not implemented: entering it raises
-NotImplementedError rather than silently ignoring the hooks."""
+``saved_tensors_hooks`` (pack/unpack hooks) apply to the tensors that registry ops save for
+backward."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -28,22 +28,38 @@ def get_gradient_edge(tensor) -> GradientEdge:
 
 
 class saved_tensors_hooks:
-    """Pack/unpack hooks for saved tensors: not supported by graphtorch's engine."""
+    """Within this context, every tensor an op saves for backward is replaced by
+    ``pack_hook(tensor)`` and read back through ``unpack_hook(packed)`` on each access (for
+    the ops of the registry; custom Function.save_for_backward keeps its tensors)."""
 
     def __init__(self, pack_hook, unpack_hook):
         self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
 
     def __enter__(self):
-        raise NotImplementedError("torch.autograd.graph.saved_tensors_hooks is not supported "
-                                  "by graphtorch: saved tensors are kept as they are")
+        from ..eager.autograd import SAVED_HOOKS
+        SAVED_HOOKS.append((self.pack_hook, self.unpack_hook))
+        return self
 
     def __exit__(self, *exc):
+        from ..eager.autograd import SAVED_HOOKS
+        SAVED_HOOKS.pop()
         return None
 
 
+def _to_cpu_pack(t):
+    return (t.device, t.cpu())
+
+
+def _from_cpu_unpack(packed):
+    device, t = packed
+    return t.to(device)
+
+
 class save_on_cpu(saved_tensors_hooks):
+    """Keep saved tensors on the CPU during the forward pass (identity for CPU tensors)."""
+
     def __init__(self, pin_memory=False, device_type="cuda"):
-        super().__init__(None, None)
+        super().__init__(_to_cpu_pack, _from_cpu_unpack)
 
 
 class disable_saved_tensors_hooks:

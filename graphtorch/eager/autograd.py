@@ -29,11 +29,11 @@ def _engine_ops():
 class Node:
     """A function in the backward graph (``tensor.grad_fn``)."""
 
-    __slots__ = ("next_functions", "_seq", "_pre_hooks", "_post_hooks", "_tensor_hooks",
+    __slots__ = ("_edges", "_seq", "_pre_hooks", "_post_hooks", "_tensor_hooks",
                  "_input_meta", "_n_out", "_metadata", "__weakref__")
 
     def __init__(self, next_functions=(), input_meta=(), n_out=1):
-        self.next_functions = next_functions
+        self._edges = next_functions
         self._input_meta = input_meta
         self._n_out = n_out
         self._seq = next(_seq)
@@ -41,6 +41,16 @@ class Node:
         self._post_hooks = None
         self._tensor_hooks = None
         self._metadata = None
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output_nr)`` per input of this function (``(None, 0)``: no grad)."""
+        return self._edges
+
+    @next_functions.setter
+    def next_functions(self, edges):
+        # the engine walks ``_edges``: one edge per positional input, matched to the vjp
+        self._edges = edges
 
     @property
     def metadata(self) -> dict:
@@ -113,11 +123,43 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "tensors after calling backward.")
 
 
+# torch.autograd.graph.saved_tensors_hooks: a stack of (pack_hook, unpack_hook)
+SAVED_HOOKS: list = []
+
+
+class _Packed:
+    """What a pack hook returned for one saved tensor (unpacked on every access)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+
+def pack_saved(node):
+    """Run the innermost pack hook on the tensors ``node`` saves (its inputs and output)."""
+    from .tensor import Tensor
+    pack, unpack = SAVED_HOOKS[-1]
+    node._inputs = tuple(_Packed(pack(x)) if isinstance(x, Tensor) else x
+                         for x in node._inputs)
+    out = node._output
+    if out is not None:
+        node._output = tuple(_Packed(pack(o)) for o in out) if type(out) is tuple \
+            else _Packed(pack(out))
+    node._unpack = lambda p: unpack(p.obj)
+
+
+# ops whose Python-number operands torch wraps into tensors (they get a ``(None, 0)`` entry)
+_WRAPPED_SCALAR_OPS = frozenset({"add", "sub", "mul", "div", "_where_ew", "where"})
+_COND_FIRST_OPS = frozenset({"_where_ew", "where"})
+
+
 class OpNode(Node):
     """Backward of one registry op; subclassed per grad name so ``type(fn).__name__`` is
     PyTorch's (``MulBackward0``).  Doubles as the ``ctx`` passed to the op's vjp."""
 
-    __slots__ = ("op", "attrs", "_inputs", "_versions", "_output", "needs_input_grad", "saved")
+    __slots__ = ("op", "attrs", "_inputs", "_versions", "_output", "needs_input_grad", "saved",
+                 "_unpack")
 
     def _check_versions(self):
         if self._inputs is None:
@@ -128,11 +170,30 @@ class OpNode(Node):
 
     @property
     def inputs(self):
+        if self._unpack is not None and self._inputs is not None:
+            return tuple(self._unpack(x) if isinstance(x, _Packed) else x
+                         for x in self._inputs)
         return self._inputs
 
     @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the edges: like torch, it omits inputs that are never
+        differentiable (Python scalars of Scalar overloads, index/mask/condition tensors);
+        the scalar-wrapping arithmetic ops keep an entry for every operand."""
+        edges, metas, name = self._edges, self._input_meta, self.op.name
+        if name in _WRAPPED_SCALAR_OPS:
+            return edges[1:] if name in _COND_FIRST_OPS else edges
+        return tuple(e for e, m in zip(edges, metas)
+                     if e[0] is not None or (m is not None and m[1].category >= 2))
+
+    @property
     def output(self):
-        return self._output
+        out = self._output
+        if self._unpack is not None and out is not None:
+            if type(out) is tuple:
+                return tuple(self._unpack(o) if isinstance(o, _Packed) else o for o in out)
+            return self._unpack(out) if isinstance(out, _Packed) else out
+        return out
 
     def apply(self, grads):
         self._check_versions()
@@ -296,7 +357,7 @@ def _graph_order(roots, capture_nodes):
     parents = {} if capture_nodes is not None else None
     while stack:
         node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in node._edges:
             if nxt is None:
                 continue
             if nxt in deps:
@@ -399,12 +460,12 @@ def _loop(run, roots, buffers, deps, needed, retain_graph):
             except Exception as e:
                 _annotate(node, e)
                 raise
-            if len(in_grads) < len(node.next_functions):
-                in_grads = _pad(in_grads, len(node.next_functions))
+            if len(in_grads) < len(node._edges):
+                in_grads = _pad(in_grads, len(node._edges))
         if not retain_graph:
             node.release()
         metas = node._input_meta
-        for i, (nxt, nr) in enumerate(node.next_functions):
+        for i, (nxt, nr) in enumerate(node._edges):
             if nxt is None:
                 continue
             g = in_grads[i]
@@ -444,7 +505,7 @@ def _apply(run, node, grads, anomaly):
             run.foreign(g)
     if anomaly and STATE.anomaly_nan:
         run.ops.check_nan(node, in_grads)
-    return _pad(in_grads, len(node.next_functions))
+    return _pad(in_grads, len(node._edges))
 
 
 def _pad(in_grads, n):
@@ -492,7 +553,7 @@ def _retain(run, t, g):
 
 
 def _release_subgraph(node, deps, heap):
-    for nxt, _ in node.next_functions:
+    for nxt, _ in node._edges:
         if nxt is None:
             continue
         deps[nxt] -= 1

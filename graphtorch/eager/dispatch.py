@@ -136,7 +136,7 @@ def record(op, args, attrs, result):
     if cls is None:
         cls = _classes[gn] = AG.node_class(gn)
     node = cls.__new__(cls)
-    node.next_functions = tuple(nexts)
+    node._edges = tuple(nexts)
     node._input_meta = tuple(metas)
     node._n_out = len(outs)
     node._seq = next(AG._seq)
@@ -153,6 +153,9 @@ def record(op, args, attrs, result):
     else:
         node._output = None
     node._versions = versions
+    node._unpack = None
+    if AG.SAVED_HOOKS:
+        AG.pack_saved(node)
     if STATE.anomaly:
         node._metadata = {"traceback_": AG.anomaly_traceback()}
     nd = op.nondiff_outputs

@@ -129,6 +129,10 @@ class Tensor:
         return _addr(self._data)
 
     def is_contiguous(self, memory_format=None) -> bool:
+        if memory_format is not None and getattr(memory_format, "name", "") != \
+                "contiguous_format":
+            from .memory_format import is_contiguous_as
+            return is_contiguous_as(self._data, memory_format)
         return is_contiguous(self._data.shape, self._data.strides, self._dtype.itemsize)
 
     def is_floating_point(self) -> bool:
@@ -280,6 +284,11 @@ class Tensor:
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        if self._requires_grad and value._dtype.category < D._FLOAT:
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        if value._dtype is not self._dtype or value._data.shape != self._data.shape:
+            self._acc = None  # the cached AccumulateGrad records the old shape/dtype
         self._data = value._data
         self._dtype = value._dtype
 

@@ -10,6 +10,7 @@ from ..api.linalg_decomp import (LinAlgError, cholesky, cholesky_ex, cond, det, 
                                  lu_factor_ex, lu_solve, matrix_exp, matrix_rank, pinv, qr,
                                  slogdet, solve, solve_ex, solve_triangular, svd, svdvals)
 from ..api._util import write_out
+from ._extra import householder_product, tensorinv, tensorsolve, vander
 from ..eager.dispatch import call
 from ..ops import registry as R
 from ..ops.linalg import sq, unsq
@@ -19,7 +20,8 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "ei
            "eigvals", "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
            "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
            "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
-           "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm", "diagonal"]
+           "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm", "diagonal",
+           "householder_product", "tensorinv", "tensorsolve", "vander"]
 
 _norm_op = R.get("norm")
 

@@ -52,7 +52,10 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     args = (input, weight) if bias is None else (input, weight, bias)
     out = call(_conv, *args, stride=stride, padding=_tup(padding, nd), dilation=dilation,
                groups=groups)
-    return out.squeeze(0) if unbatched else out
+    if unbatched:
+        return out.squeeze(0)
+    from ..eager.memory_format import channels_last_of, relayout_fresh
+    return relayout_fresh(out, channels_last_of(input, weight))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

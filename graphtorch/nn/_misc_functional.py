@@ -65,6 +65,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if max_norm is not None:
         _renorm_rows(weight, input, max_norm, norm_type)
     attrs = {} if padding_idx is None else {"padding_idx": padding_idx}
+    if scale_grad_by_freq:
+        attrs["scale_grad_by_freq"] = True
+    if sparse:  # weight.grad will be a sparse COO tensor
+        from ..sparse._embedding import embedding_sparse
+        return embedding_sparse(weight, input, padding_idx, scale_grad_by_freq)
     return call(R.get("embedding"), weight, input, **attrs)
 
 

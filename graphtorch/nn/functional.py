@@ -164,7 +164,8 @@ from ._loss_functional import (binary_cross_entropy,  # noqa: E402,F401
                                cosine_similarity, gaussian_nll_loss, hinge_embedding_loss,
                                huber_loss, kl_div, l1_loss, margin_ranking_loss,
                                multilabel_soft_margin_loss, pairwise_distance, poisson_nll_loss,
-                               smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
+                               smooth_l1_loss, soft_margin_loss, triplet_margin_loss,
+                               triplet_margin_with_distance_loss)
 from ._misc_functional import (alpha_dropout, dropout1d, dropout2d, dropout3d,  # noqa: E402,F401
                                embedding, feature_alpha_dropout, gumbel_softmax, normalize,
                                one_hot, pad)

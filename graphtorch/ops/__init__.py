@@ -1,7 +1,8 @@
 """The op registry: every op's definition, importable without eager, ir or codegen."""
 from . import (arith, binary_math, compare, conversion, fft, indexing, linalg,  # noqa: F401
                linalg_decomp, random, reduction, reduction_order, reduction_scan,
-               reduction_stats, shape, shape_join, shape_views, special, unary_math)
+               reduction_stats, shape, shape_join, shape_views, special, special_bessel,
+               unary_math, float_decomp)
 from . import (nn_activation, nn_conv, nn_ctc, nn_embedding, nn_linear, nn_loss,  # noqa: F401,E402
                nn_loss_pointwise, nn_norm, nn_pool, nn_softmax)
 from . import nn_conv_transpose, nn_grid, nn_interp, nn_spatial  # noqa: F401,E402

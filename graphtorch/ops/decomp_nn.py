@@ -247,8 +247,15 @@ def nll_loss(x, t, w=None, reduction="mean", ignore_index=-100):
 
 
 # ------------------------------------------------------------------------------ embedding, pad
-def embedding(weight, indices, padding_idx=None):
-    rows = weight.index_select(0, indices.reshape(-1))
+def embedding(weight, indices, padding_idx=None, scale_grad_by_freq=False):
+    flat = indices.reshape(-1)
+    rows = weight.index_select(0, flat)
+    if scale_grad_by_freq:
+        # forward unchanged (the difference term is exactly 0); backward divided by how often
+        # each index occurs in the batch
+        counts = weight.new_zeros((weight.shape[0],)).index_add(
+            0, flat, weight.new_ones(tuple(flat.shape)))
+        rows = rows.detach() + (rows - rows.detach()) / counts[flat].unsqueeze(1)
     if padding_idx is not None:
         # rows at padding_idx keep their value but pass no gradient to the weight
         keep = (indices.reshape(-1) != padding_idx).unsqueeze(1)

@@ -10,7 +10,7 @@ from .meta import TensorSpec
 from .registry import OpDef, Sample, register
 
 
-def _emb_kernel(xp, weight, indices, padding_idx=None):
+def _emb_kernel(xp, weight, indices, padding_idx=None, scale_grad_by_freq=False):
     if indices.dtype.kind not in "iu":
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got "
@@ -22,7 +22,7 @@ def _emb_kernel(xp, weight, indices, padding_idx=None):
     return weight[indices]
 
 
-def _emb_meta(weight, indices, padding_idx=None):
+def _emb_meta(weight, indices, padding_idx=None, scale_grad_by_freq=False):
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     return TensorSpec(tuple(indices.shape) + (weight.shape[1],), weight.dtype, weight.device)
@@ -35,6 +35,10 @@ def _emb_vjp(ctx, g):
     pad = ctx.attrs.get("padding_idx")
     if pad is not None:
         gf = gf * (idx != pad).unsqueeze(1)
+    if ctx.attrs.get("scale_grad_by_freq"):
+        # each row's gradient is divided by how often its index occurs in the batch
+        counts = gf.new_zeros((weight_shape[0],)).index_add(0, idx, gf.new_ones(idx.shape))
+        gf = gf / counts[idx].unsqueeze(1)
     gw = gf.new_zeros(weight_shape).index_add(0, idx, gf)
     return (gw, None)
 
@@ -45,6 +49,8 @@ def _emb_samples(dt):
             # padding_idx rows get no gradient by definition (as in PyTorch), so finite
             # differences disagree there: checked for values only
             Sample((S.array((4, 3), dt), idx), {"padding_idx": 3}, grad=False),
+            # scale_grad_by_freq deliberately rescales the gradient: values only
+            Sample((S.array((4, 3), dt), idx), {"scale_grad_by_freq": True}, grad=False),
             Sample((S.array((5, 2), dt), np.array(4, dtype=np.int64)), {})]
 
 

@@ -178,7 +178,10 @@ def _dim_taps(c, size, mode, padding_mode, align_corners):
 def _all_taps(inp_shape, grid, mode, padding_mode, align_corners):
     nd = grid.shape[-1]
     spatial = inp_shape[2:]
-    g = np.asarray(grid, dtype=np.float64)
+    # nearest rounds the pixel coordinate: compute it in the grid's own precision as torch
+    # does, or coordinates near .5 (common with align_corners=False) round the other way
+    g = np.asarray(grid, dtype=grid.dtype if mode == "nearest" and grid.dtype.kind == "f"
+                   else np.float64)
     # grid's last axis is (x, y[, z]) = (W, H[, D]): dim d of the input reads component nd-1-d
     return [_dim_taps(g[..., nd - 1 - d], spatial[d], mode, padding_mode, align_corners)
             for d in range(nd)]

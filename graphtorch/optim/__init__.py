@@ -1,5 +1,6 @@
 """torch.optim: optimizers and (in lr_scheduler) learning-rate schedules."""
 from . import lr_scheduler  # noqa: F401
+from . import swa_utils  # noqa: F401
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -15,4 +16,5 @@ from .sgd import SGD
 from .sparse_adam import SparseAdam
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "ASGD",
-           "NAdam", "RAdam", "RMSprop", "Rprop", "LBFGS", "SparseAdam", "lr_scheduler"]
+           "NAdam", "RAdam", "RMSprop", "Rprop", "LBFGS", "SparseAdam", "lr_scheduler",
+           "swa_utils"]

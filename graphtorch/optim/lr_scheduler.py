@@ -331,7 +331,24 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.step()
 
 
-class SequentialLR(LRScheduler):
+class _NestedStateMixin:
+    """state_dict of a scheduler of schedulers: the children's states, never the objects
+    themselves (a resumed run must keep driving its own optimizer)."""
+
+    def state_dict(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state_dict = dict(state_dict)
+        children = state_dict.pop("_schedulers")
+        self.__dict__.update(state_dict)
+        for s, sd in zip(self._schedulers, children):
+            s.load_state_dict(sd)
+
+
+class SequentialLR(_NestedStateMixin, LRScheduler):
     """Run ``schedulers`` one after another, switching at the ``milestones``."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -370,7 +387,7 @@ class SequentialLR(LRScheduler):
         self._last_lr = s.get_last_lr()
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_NestedStateMixin, LRScheduler):
     """Step several schedulers together (their effects compose)."""
 
     def __init__(self, schedulers, optimizer=None):

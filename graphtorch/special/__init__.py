@@ -8,13 +8,28 @@ from ..api._util import write_out as _write_out
 
 __all__ = ["expit", "erf", "erfc", "erfcx", "erfinv", "logit", "xlogy", "xlog1py", "gammaln",
            "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e", "ndtr",
-           "ndtri", "log_ndtr", "sinc", "round", "log1p", "expm1", "exp2", "entr", "zeta"]
+           "ndtri", "log_ndtr", "sinc", "round", "log1p", "expm1", "exp2", "entr", "zeta",
+           "softmax", "log_softmax", "logsumexp", "gammainc", "gammaincc", "bessel_j0",
+           "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
+           "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+           "scaled_modified_bessel_k1", "spherical_bessel_j0", "airy_ai"]
 
 expit = _F["sigmoid"]
 erf, erfc, erfinv, logit, xlogy = _F["erf"], _F["erfc"], _F["erfinv"], _F["logit"], _F["xlogy"]
 gammaln, digamma, psi, polygamma = _F["lgamma"], _F["digamma"], _F["digamma"], _F["polygamma"]
 multigammaln, i0, sinc = _F["mvlgamma"], _F["i0"], _F["sinc"]
 log1p, expm1, exp2 = _F["log1p"], _F["expm1"], _F["exp2"]
+logsumexp = _F["logsumexp"]
+
+
+def softmax(input, dim, *, dtype=None):
+    """softmax along ``dim`` (optionally computed in ``dtype``)."""
+    return _F["softmax"](input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    """log_softmax along ``dim`` (optionally computed in ``dtype``)."""
+    return _F["log_softmax"](input, dim, dtype=dtype)
 
 
 def round(input, *, decimals=0, out=None):  # noqa: A001 - torch.special.round
@@ -59,3 +74,13 @@ def _binary(name, doc):
 
 xlog1py = _binary("xlog1py", "input * log1p(other), 0 where input is 0.")
 zeta = _binary("zeta", "Hurwitz zeta function zeta(input, other).")
+
+
+gammainc = _binary("gammainc", "Regularized lower incomplete gamma function P(input, other).")
+gammaincc = _binary("gammaincc", "Regularized upper incomplete gamma function Q(input, other).")
+for _name in ("bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+              "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+              "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
+              "airy_ai"):
+    globals()[_name] = _unary(_name, f"torch.special.{_name} (elementwise).")
+del _name

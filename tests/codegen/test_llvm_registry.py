@@ -37,21 +37,25 @@ _as_strided_take _cumprod_backward _gather_dim _indexing_alias _overlap_add _pro
 _random_values _scatter_dim _stft_frames affine_grid_generator_backward aminmax angle
 as_strided avg_pool_backward bernoulli bincount block_diag conj_physical
 convolution_backward_input convolution_backward_weight ctc_loss_backward cummax cummin
-diag_embed diagonal diagonal_backward diagonal_copy diagonal_scatter diff
-digamma einsum erfinv eye fft_c2c fft_c2r fft_fftshift fft_r2c gcd grid_sampler
-grid_sampler_backward gru_cell_backward histc i0 imag index index_add index_fill index_put
-isclose isreal kthvalue lcm linalg_cholesky_ex linalg_cross linalg_det linalg_eig
-linalg_eigh linalg_inv_ex linalg_lstsq linalg_lu_factor_ex linalg_lu_solve linalg_matrix_exp
-linalg_qr linalg_slogdet linalg_solve linalg_solve_triangular linalg_svd linalg_svdvals
-linspace logcumsumexp logspace lstm_cell_backward lu_unpack masked_scatter masked_select
-max_pool_backward median median_dim mode multinomial mvlgamma nanmedian nanmedian_dim nansum
-nonzero poisson polygamma put rand_cauchy rand_exponential rand_geometric rand_log_normal
-rand_normal rand_uniform randint randperm real repeat_interleave repeat_interleave_backward
-roll rot90 scatter scatter_add scatter_reduce searchsorted select_backward select_scatter
-slice_backward slice_scatter sort spatial_gather spatial_scatter_add special_erfcx
-special_i0e special_i1 special_i1e special_log_ndtr special_ndtr special_ndtri special_zeta
-sum_to_size take topk tril_indices triu_indices unfold unfold_backward unique
-upsample_backward view_as_complex view_as_real
+diag_embed diagonal diagonal_backward diagonal_copy diagonal_scatter diff digamma einsum
+erfinv eye fft_c2c fft_c2r fft_fftshift fft_r2c frexp gcd grid_sampler grid_sampler_backward
+gru_cell_backward histc i0 imag index index_add index_fill index_put isclose isreal kthvalue
+lcm linalg_cholesky_ex linalg_cross linalg_det linalg_eig linalg_eigh linalg_inv_ex
+linalg_lstsq linalg_lu_factor_ex linalg_lu_solve linalg_matrix_exp linalg_qr linalg_slogdet
+linalg_solve linalg_solve_triangular linalg_svd linalg_svdvals linspace logcumsumexp
+logspace lstm_cell_backward lu_unpack masked_scatter masked_select max_pool_backward median
+median_dim mode multinomial mvlgamma nanmedian nanmedian_dim nansum nonzero poisson
+polygamma put rand_cauchy rand_exponential rand_geometric rand_log_normal rand_normal
+rand_uniform randint randperm real repeat_interleave repeat_interleave_backward roll rot90
+scatter scatter_add scatter_reduce searchsorted select_backward select_scatter
+slice_backward slice_scatter sort spatial_gather spatial_scatter_add special_airy_ai
+special_bessel_j0 special_bessel_j1 special_bessel_y0 special_bessel_y1 special_erfcx
+special_gammainc special_gammaincc special_i0e special_i1 special_i1e special_log_ndtr
+special_modified_bessel_i0 special_modified_bessel_i1 special_modified_bessel_k0
+special_modified_bessel_k1 special_ndtr special_ndtri special_scaled_modified_bessel_k0
+special_scaled_modified_bessel_k1 special_spherical_bessel_j0 special_zeta sum_to_size take
+topk tril_indices triu_indices unfold unfold_backward unique upsample_backward
+view_as_complex view_as_real
 """.split())
 
 # Ops whose output size depends on the data: no plan can be made before the call, so

@@ -77,15 +77,22 @@ class _ConvNd(Module):
     def _conv_forward(self, input, weight, bias):
         if self.padding_mode != "zeros":
             from ..functional import pad
-            if isinstance(self.padding, str):
-                raise NotImplementedError("string padding with a non-zeros padding_mode")
             flat = []
-            for p in reversed(self.padding):
-                flat += [p, p]
+            for i in reversed(range(self._nd)):
+                flat += self._side_pads(i)
             return CF._convnd(self._nd, pad(input, flat, mode=self.padding_mode), weight, bias,
                               self.stride, 0, self.dilation, self.groups)
         return CF._convnd(self._nd, input, weight, bias, self.stride, self.padding,
                           self.dilation, self.groups)
+
+    def _side_pads(self, i):
+        """(left, right) padding of spatial dim ``i``; 'same' puts the odd extra on the right."""
+        if self.padding == "valid":
+            return [0, 0]
+        if self.padding == "same":
+            total = self.dilation[i] * (self.kernel_size[i] - 1)
+            return [total // 2, total - total // 2]
+        return [self.padding[i], self.padding[i]]
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias)

@@ -339,11 +339,12 @@ class Module:
             with no_grad():
                 new = fn(param)
             if new is not param:
-                p = Parameter(new, param.requires_grad)
+                # like torch: swap the data in place so the Parameter object (held by
+                # optimizers, hooks, user code) stays the same one
+                param.data = new
                 if param._grad is not None:
                     with no_grad():
-                        p._grad = fn(param._grad)
-                self._parameters[key] = p
+                        param._grad.data = fn(param._grad)
         for key, buf in self._buffers.items():
             if buf is not None:
                 self._buffers[key] = fn(buf)
@@ -365,7 +366,11 @@ class Module:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
 
+        fmt = kwargs.get("memory_format")
+
         def convert(t):
+            if fmt is not None and t.ndim in (4, 5):  # as torch: only 4-d/5-d tensors
+                t = t.to(memory_format=fmt)
             dt = dtype if dtype is not None and (t.is_floating_point() or t.is_complex()) \
                 else None
             if dt is None and device is None:
