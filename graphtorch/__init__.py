@@ -26,6 +26,7 @@ from . import hub, multiprocessing, safetensors_io, serialization  # noqa: E402,
 from . import jit  # noqa: E402,F401
 from .jit._control_flow import cond, while_loop  # noqa: E402,F401
 from . import compiler  # noqa: E402,F401
+from . import _dynamo, profiler  # noqa: E402,F401 - torch._dynamo / torch.profiler after import torch
 from . import onnx  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401,A001 - torch.compile shadows the builtin
 from .eager.legacy import LEGACY_TYPES as _LEGACY  # noqa: E402

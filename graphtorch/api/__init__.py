@@ -7,6 +7,7 @@ from . import (arith, compare, conversion, creation, elementwise, indexing,  # n
                shape_scatter, integrate, renorm_ops, float_decomp,
                stats_cov, python_elementwise,
                linalg, misc, nn_namespace, random, reduction, shape)
+from . import linalg_lapack, tensor_set  # noqa: F401,E402
 from ._bind import FUNCTIONS, METHODS
 
 

@@ -353,8 +353,17 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
 @torch_function
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
-    """An uninitialized tensor of shape ``size``."""
-    return _filled(_shape(size, "empty"), None, dtype, out, device, requires_grad)
+    """An uninitialized tensor of shape ``size`` (``memory_format=torch.channels_last``
+    lays it out channels-last, as the memory-format tutorial shows)."""
+    t = _filled(_shape(size, "empty"), None, dtype, out, device, requires_grad)
+    name = getattr(memory_format, "name", "contiguous_format")
+    if out is None and name in ("channels_last", "channels_last_3d"):
+        from ..eager.memory_format import relayout_fresh
+        rank = 4 if name == "channels_last" else 5
+        if t.ndim != rank:
+            raise RuntimeError(f"required rank {rank} tensor to use {name} format")
+        relayout_fresh(t, name)
+    return t
 
 
 def _fill_dtype(v):

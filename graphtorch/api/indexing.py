@@ -123,6 +123,8 @@ def _slice_args(s):
 def _apply_key(self, key):
     """Apply the basic part of ``key`` as views; returns (view, advanced index list)."""
     items = key if isinstance(key, tuple) else (key,)
+    # a range is an integer sequence index in PyTorch, like a list
+    items = tuple(list(i) if isinstance(i, range) else i for i in items)
     used = sum(_consumed(i) for i in items)
     # with advanced indices PyTorch applies full slices as no views (index takes None there)
     skip_full = any(isinstance(i, (Tensor, np.ndarray, list)) and not _is_int(i)
@@ -371,15 +373,25 @@ def _put_values(values, t):
     return values if isinstance(values, Tensor) else _value_tensor(values, t)
 
 
+def _tensor_indices(indices):
+    # unlike t[...] = v, index_put takes tensors only (no None, lists or slices), as torch's
+    for i, idx in enumerate(indices):
+        if not isinstance(idx, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(idx).__name__}")
+
+
 @both
 def index_put(input, indices, values, accumulate=False):
     """A copy of ``input`` with ``values`` written (or added, ``accumulate``) at ``indices``."""
+    _tensor_indices(indices)
     return call(_index_put, input, _put_values(values, input), *_put_indices(input, indices),
                 accumulate=accumulate)
 
 
 @tensor_method
 def index_put_(self, indices, values, accumulate=False):
+    _tensor_indices(indices)
     return call_inplace(_index_put, self, _put_values(values, self),
                         *_put_indices(self, indices), accumulate=accumulate)
 

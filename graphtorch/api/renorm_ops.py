@@ -35,7 +35,11 @@ def renorm(input, p, dim, maxnorm, *, out=None):
 
 @tensor_method
 def renorm_(self, p, dim, maxnorm):
-    from ..eager.grad_mode import no_grad
+    """In-place :func:`renorm`; like torch's, its gradient also flows through the norm."""
+    from ..eager.grad_mode import is_grad_enabled, no_grad
+    if self.requires_grad and is_grad_enabled():
+        # the factor reads the old values: compute out of place, then write back
+        return self.copy_(renorm(self.clone(), p, dim, maxnorm))
     with no_grad():
         factor = _renorm_factor(self, p, dim, maxnorm)
     return self.mul_(factor)

@@ -225,6 +225,11 @@ def as_strided(input, size, stride, storage_offset=None):
 @torch_function
 def view_as_real(input):
     """A real view of a complex tensor with a trailing dimension of size 2."""
+    if input.__dict__.get("_conj_bit"):
+        raise RuntimeError(
+            "view_as_real doesn't work on unresolved conjugated tensors.  To resolve the "
+            "conjugate tensor so you can view it as real, use self.resolve_conj(); however, be "
+            "warned that the resulting tensor will NOT alias the original.")
     return call(_vreal, input)
 
 

@@ -64,7 +64,9 @@ class Node:
         self._metadata = value
 
     def name(self) -> str:
-        return type(self).__name__
+        n = type(self).__name__
+        # torch's C++-only nodes report their namespace
+        return "torch::autograd::" + n if n in ("AccumulateGrad", "NotImplemented") else n
 
     def apply(self, grads):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -93,7 +95,7 @@ class Node:
         return self.apply(list(grads))
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
 
 class _Handle:
@@ -181,7 +183,9 @@ class OpNode(Node):
         differentiable (Python scalars of Scalar overloads, index/mask/condition tensors);
         the scalar-wrapping arithmetic ops keep an entry for every operand."""
         edges, metas, name = self._edges, self._input_meta, self.op.name
-        if name in _WRAPPED_SCALAR_OPS:
+        cls = type(self).__name__
+        if name in _WRAPPED_SCALAR_OPS and cls != "RsubBackward1" or cls == "ClampBackward0":
+            # clamp's Tensor overload lists min and max even when one is None
             return edges[1:] if name in _COND_FIRST_OPS else edges
         return tuple(e for e, m in zip(edges, metas)
                      if e[0] is not None or (m is not None and m[1].category >= 2))
@@ -194,6 +198,10 @@ class OpNode(Node):
                 return tuple(self._unpack(o) if isinstance(o, _Packed) else o for o in out)
             return self._unpack(out) if isinstance(out, _Packed) else out
         return out
+
+    def __getattr__(self, name):  # PyTorch's grad_fn._saved_self / _saved_result / ...
+        from .saved_attrs import saved_attr
+        return saved_attr(self, name)
 
     def apply(self, grads):
         self._check_versions()

@@ -82,6 +82,9 @@ def _call_inplace_plain(op, target, *args, **attrs):
         HOOKS.tracer = saved
 
 
+_NO_CONJ = frozenset({"real", "imag", "view_as_real", "view_as_complex"})
+
+
 def _wrap_out(op, arr, args):
     if op.view:
         src = args[0]
@@ -89,6 +92,8 @@ def _wrap_out(op, arr, args):
             t = wrap(arr)
             t._base = src._base if src._base is not None else src
             t._vc = src._vc
+            if src.__dict__ and src.__dict__.get("_conj_bit") and op.name not in _NO_CONJ:
+                t._conj_bit = True  # views of a conj() result keep torch's conjugate bit
             return t
     return wrap(arr)
 
@@ -148,8 +153,12 @@ def record(op, args, attrs, result):
     node.saved = None
     if op.save_output:
         node._output = result
-        for o in outs:
-            versions.append((o, o._vc[0]))
+        # save_output may name the outputs the vjp reads (e.g. only the indices of max_pool):
+        # an in-place write to the others (ReLU(inplace=True) after a pool) stays legal
+        read = op.save_output
+        for i, o in enumerate(outs):
+            if read is True or i in read:
+                versions.append((o, o._vc[0]))
     else:
         node._output = None
     node._versions = versions

@@ -62,6 +62,9 @@ class BackwardCFunction(AG.Node, FunctionCtx):
         for t, v in self._saved_versions:
             if t._vc[0] != v:
                 raise RuntimeError(AG.version_error(t, v, self))
+        unpack = getattr(self, "_unpack_saved", None)
+        if unpack is not None:
+            return tuple(unpack(p.obj) if isinstance(p, AG._Packed) else p for p in saved)
         return saved
 
     @property
@@ -355,5 +358,10 @@ def _save(ctx):
     saved = ctx._to_save
     ctx._to_save = None
     saved = tuple(saved) if saved is not None else ()
-    ctx._saved = saved
     ctx._saved_versions = tuple((t, t._vc[0]) for t in saved if t is not None)
+    if AG.SAVED_HOOKS:
+        # saved_tensors_hooks / save_on_cpu: pack now, unpack on each ctx.saved_tensors
+        pack, unpack = AG.SAVED_HOOKS[-1]
+        saved = tuple(AG._Packed(pack(t)) if t is not None else None for t in saved)
+        ctx._unpack_saved = unpack
+    ctx._saved = saved

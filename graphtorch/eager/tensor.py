@@ -267,6 +267,8 @@ class Tensor:
         """A new tensor sharing storage (and version counter) that is cut from the graph."""
         t = _alias(self)
         t._vc = self._vc
+        if self.__dict__.get("_conj_bit"):
+            t._conj_bit = True  # torch's detach keeps the conjugate bit
         return t
 
     def detach_(self) -> "Tensor":
@@ -354,6 +356,9 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if not force and self.__dict__.get("_conj_bit"):
+            raise RuntimeError("Can't call numpy() on Tensor that has conjugate bit set. Use "
+                               "tensor.resolve_conj().numpy() instead.")
         if type(self._data) is not _ndarray:
             if not force:
                 raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "

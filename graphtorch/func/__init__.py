@@ -13,9 +13,10 @@ import functools
 
 from ..eager.tensor import Tensor
 from ._functional_call import functional_call
+from ._stack import stack_module_state
 
-__all__ = ["grad", "grad_and_value", "vjp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
+           "functional_call", "stack_module_state"]
 
 _DEPTH = [0]  # transforms currently running: inner ones keep their graph for outer ones
 
@@ -160,8 +161,8 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
         from .. import autograd, enable_grad, stack
         nums = _argnums(argnums, len(args))
         args = list(args)
-        for a in nums:
-            args[a] = _leaf_copy(args[a])
+        for a in nums:   # an argument may be a pytree (a dict of parameters: NTK tutorial)
+            args[a] = _map(_leaf_copy, args[a])
         _DEPTH[0] += 1
         try:
             with enable_grad():
@@ -170,7 +171,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
                 if has_aux:
                     out, aux = out
                 nested = _DEPTH[0] > 1
-                ins = [args[a] for a in nums]
+                ins = _leaves([args[a] for a in nums], [])
                 flat = out.reshape(-1)
                 rows = [[] for _ in ins]
                 for j in range(flat.numel()):
@@ -186,7 +187,9 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
             j = stack(rows[k]) if rows[k] else t.new_zeros((0,) + tuple(t.shape))
             j = j.reshape(tuple(out.shape) + tuple(t.shape))
             jac.append(j if nested else j.detach())
-        res = jac[0] if isinstance(argnums, int) else tuple(jac)
+        it = iter(jac)
+        trees = [_unflat(args[a], it) for a in nums]
+        res = trees[0] if isinstance(argnums, int) else tuple(trees)
         return (res, aux) if has_aux else res
     return wrapper
 
@@ -234,3 +237,6 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         stacked = [stack([lv[k] for lv in leaves], od[k]) for k in range(len(outs))]
         return _unflat(first, iter(stacked))
     return wrapper
+
+
+from ._jvp import jvp  # noqa: E402 - it uses the pytree helpers above

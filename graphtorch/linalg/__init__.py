@@ -11,6 +11,7 @@ from ..api.linalg_decomp import (LinAlgError, cholesky, cholesky_ex, cond, det, 
                                  slogdet, solve, solve_ex, solve_triangular, svd, svdvals)
 from ..api._util import write_out
 from ._extra import householder_product, tensorinv, tensorsolve, vander
+from ..api.linalg_lapack import ldl_factor, ldl_factor_ex, ldl_solve
 from ..eager.dispatch import call
 from ..ops import registry as R
 from ..ops.linalg import sq, unsq
@@ -21,7 +22,8 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "ei
            "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank",
            "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex",
            "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm", "diagonal",
-           "householder_product", "tensorinv", "tensorsolve", "vander"]
+           "householder_product", "tensorinv", "tensorsolve", "vander", "ldl_factor",
+           "ldl_factor_ex", "ldl_solve"]
 
 _norm_op = R.get("norm")
 

@@ -80,6 +80,25 @@ def _script_variant(fn, args, kwargs):
     return fn._comp
 
 
+def _widen_unit_axes(args, dynamic_axes, input_names):
+    """PyTorch keeps a requested dynamic axis dynamic even when the example input has size 1
+    there; graphtorch's tracer fixes size-1 dims, so such an input is traced repeated to
+    size 2 along that axis (the traced graph is the same for every size)."""
+    if not dynamic_axes or not input_names:
+        return args
+    args = list(args)
+    for i, (name, a) in enumerate(zip(input_names, args)):
+        spec = dynamic_axes.get(name)
+        if spec is None or not isinstance(a, Tensor):
+            continue
+        for d in spec:
+            d = int(d) % max(a.dim(), 1)
+            if a.dim() and a.shape[d] == 1:
+                a = a.repeat_interleave(2, dim=d)
+        args[i] = a
+    return tuple(args)
+
+
 def _dims_requested(dynamic_axes, dynamic_shapes, names, n_user):
     """{input index: {dim: axis name}} and {output name: {dim: axis name}}."""
     ins, outs = {}, {}
@@ -188,6 +207,7 @@ def export(model, args=(), f=None, *, kwargs=None, verbose=None, input_names=Non
     if args and isinstance(args[-1], dict) and kwargs is None:
         args, kwargs = args[:-1], args[-1]
     kwargs = dict(kwargs or {})
+    args = _widen_unit_axes(args, dynamic_axes, input_names)
     mode = _mode(training)
     mods = list(model.modules()) if hasattr(model, "modules") else []
     saved = [m.training for m in mods]

@@ -9,6 +9,7 @@ from . import nn_conv_transpose, nn_grid, nn_interp, nn_spatial  # noqa: F401,E4
 from . import nn_rnn_cell  # noqa: F401,E402
 from . import shape_scatter  # noqa: F401,E402
 from . import creation, random_ops  # noqa: F401,E402
+from . import linalg_lapack  # noqa: F401,E402
 from . import decomp_nn  # noqa: F401,E402 - attaches decompositions; after every family
 from .registry import OpDef, Sample, all_ops, get, register
 

@@ -21,8 +21,33 @@ def _sub_kernel(xp, a, b, alpha=1):
     return xp.subtract(a, b) if alpha == 1 else a - b * alpha
 
 
+def _sub_name(attrs, args):
+    # a Python number first is torch's ``rsub(tensor, scalar)`` (``1 - x``)
+    return "SubBackward0" if hasattr(args[0], "dtype") else "RsubBackward1"
+
+
 sub = binary("sub", _sub_kernel, lambda a, b, y, g: g, lambda a, b, y, g: -g,
-             dtypes=S.NUMERIC + (S.D.float16, S.D.complex64), save_inputs=(), ufunc="subtract")
+             dtypes=S.NUMERIC + (S.D.float16, S.D.complex64), save_inputs=(), ufunc="subtract",
+             grad_name=_sub_name)
+
+def _alpha_vjp(sign):
+    """add/sub vjp: ``other`` is scaled by ``alpha`` (conjugated, as torch's for complex)."""
+    def vjp(ctx, g):
+        if g is None:
+            return (None, None)
+        need = ctx.needs_input_grad
+        alpha = ctx.attrs.get("alpha", 1)
+        gb = None
+        if need[1]:
+            k = sign * (alpha.conjugate() if isinstance(alpha, complex) else alpha)
+            gb = g if k == 1 else -g if k == -1 else g * k
+        return (g if need[0] else None, gb)
+    return vjp
+
+
+add.vjp = _alpha_vjp(1)
+sub.vjp = _alpha_vjp(-1)
+
 
 def conj(x):
     """Complex conjugate of a Tensor (identity for real tensors and real numbers)."""

@@ -165,9 +165,25 @@ _DIV_SAMPLES = binary_samples(-3.0, 3.0, 1.0, 3.0)
 fmod = bop("fmod", _fmod, lambda a, b, y, g: g,
            lambda a, b, y, g: -g * _quot(a, b, "trunc"), kind="same", allow=NUMBERS,
            samples=_DIV_SAMPLES, grad_name=scalar_suffix("Fmod"), save_inputs=(0, 1))
-remainder = bop("remainder", _remainder, lambda a, b, y, g: g,
-                lambda a, b, y, g: -g * _quot(a, b, "floor"), kind="same", allow=NUMBERS,
-                samples=_DIV_SAMPLES, grad_name=scalar_suffix("Remainder"))
+def _remainder_db(a, b, y, g):
+    if _is_num(a):
+        # torch's remainder(Scalar, Tensor) has no derivative (a NotImplemented node)
+        raise RuntimeError("derivative for aten::remainder is not implemented")
+    return -g * _quot(a, b, "floor")
+
+
+def _remainder_name(attrs, args):
+    return "NotImplemented" if _is_num(args[0]) else scalar_suffix("Remainder")(attrs, args)
+
+
+def _remainder_samples(dt):
+    # the (scalar, tensor) form raises in backward, as torch's: not gradchecked
+    return [s if not _is_num(s.args[0]) else Sample(s.args, s.kwargs, grad=False, name=s.name)
+            for s in _DIV_SAMPLES(dt)]
+
+
+remainder = bop("remainder", _remainder, lambda a, b, y, g: g, _remainder_db, kind="same",
+                allow=NUMBERS, samples=_remainder_samples, grad_name=_remainder_name)
 
 # ------------------------------------------------------------------ float-valued binaries
 atan2 = bop("atan2", lambda xp, a, b: xp.arctan2(a, b),

@@ -40,5 +40,5 @@ def _frexp_samples(dt):
 
 frexp = register(OpDef(
     name="frexp", kernel=_frexp_kernel, meta=_frexp_meta, vjp=_frexp_vjp,
-    samples=_frexp_samples, dtypes=S.FLOAT_DTYPES, save_inputs=(), save_output=True,
+    samples=_frexp_samples, dtypes=S.FLOAT_DTYPES, save_inputs=(), save_output=(1,),
     num_outputs=2, nondiff_outputs=(1,), grad_name="FrexpBackward0"))

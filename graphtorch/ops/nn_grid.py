@@ -20,14 +20,21 @@ _A = -0.75
 def _base_grid(size, align_corners, dtype):
     """(*spatial, nd + 1) grid of normalized [x, y, (z,) 1] coordinates."""
     spatial = size[2:]
+    dtype = np.dtype(dtype)
 
     def lin(n):
-        v = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
-        return v if align_corners else v * (n - 1) / n
+        # torch.linspace's float rounding (halves from each end), then * (n - 1) / n in the
+        # grid dtype: the last bit decides the floor in grid_sample at pixel centres
+        if n <= 1:
+            return np.zeros(1, dtype)
+        i = np.arange(n)
+        step = float(np.asarray(2.0 / (n - 1), dtype))  # rounded to dtype; then one fused
+        v = np.where(i < n // 2, -1.0 + step * i, 1.0 - step * (n - 1 - i)).astype(dtype)
+        return v if align_corners else (v * dtype.type(n - 1)) / dtype.type(n)
     axes = [lin(n) for n in spatial]                       # (D,) H, W
     mesh = np.meshgrid(*axes, indexing="ij")
     coords = [mesh[i] for i in reversed(range(len(spatial)))]   # x (W) first
-    return np.stack(coords + [np.ones(spatial)], axis=-1).astype(dtype)
+    return np.stack(coords + [np.ones(spatial, dtype)], axis=-1).astype(dtype)
 
 
 def _ag_kernel(xp, theta, size, align_corners):
@@ -96,10 +103,15 @@ affine_grid_backward = register(OpDef(
 
 
 # ------------------------------------------------------------------------------ grid sample
-def _unnormalize(c, size, align_corners):
-    """Normalized [-1, 1] -> pixel coordinate, and its derivative."""
+def _unnormalize(c, size, align_corners, nd=2):
+    """Normalized [-1, 1] -> pixel coordinate, and its derivative.  Computed in the grid's
+    precision with torch's CPU rounding order (2-D: ``(c + 1) * scale - 0.5``; 3-D:
+    ``((c + 1) * size - 1) / 2``): at pixel centres the floor, and so the bilinear
+    gradient, depends on the last bit (the STN tutorial's identity warp sits exactly there)."""
     if align_corners:
-        return (c + 1) / 2 * (size - 1), (size - 1) / 2
+        return (c + 1) * ((size - 1) / 2), (size - 1) / 2
+    if nd == 2:
+        return (c + 1) * (size / 2) - 0.5, size / 2
     return ((c + 1) * size - 1) / 2, size / 2
 
 
@@ -149,9 +161,9 @@ def _cubic(t):
     return w, dw
 
 
-def _dim_taps(c, size, mode, padding_mode, align_corners):
+def _dim_taps(c, size, mode, padding_mode, align_corners, nd=2):
     """Taps of one spatial dim: list of (index, valid, weight, d weight / d grid)."""
-    x, dx = _unnormalize(c, size, align_corners)
+    x, dx = _unnormalize(c, size, align_corners, nd)
     if mode == "bicubic":   # taps are padded one by one; the weights see the raw coordinate
         i0 = np.floor(x)
         t = x - i0
@@ -180,10 +192,12 @@ def _all_taps(inp_shape, grid, mode, padding_mode, align_corners):
     spatial = inp_shape[2:]
     # nearest rounds the pixel coordinate: compute it in the grid's own precision as torch
     # does, or coordinates near .5 (common with align_corners=False) round the other way
-    g = np.asarray(grid, dtype=grid.dtype if mode == "nearest" and grid.dtype.kind == "f"
-                   else np.float64)
+    # all modes compute the pixel coordinate in the grid's own precision as torch does, or
+    # coordinates at pixel centres / near .5 land on the other side of floor / round
+    g = np.asarray(grid, dtype=grid.dtype if grid.dtype in (np.float32, np.float64)
+                   else np.float32)
     # grid's last axis is (x, y[, z]) = (W, H[, D]): dim d of the input reads component nd-1-d
-    return [_dim_taps(g[..., nd - 1 - d], spatial[d], mode, padding_mode, align_corners)
+    return [_dim_taps(g[..., nd - 1 - d], spatial[d], mode, padding_mode, align_corners, nd)
             for d in range(nd)]
 
 

@@ -155,7 +155,7 @@ def _max_samples(dt):
 
 max_pool = register(OpDef(
     name="max_pool", kernel=_max_kernel, meta=_max_meta, vjp=_max_vjp, samples=_max_samples,
-    dtypes=S.FLOAT_DTYPES, save_output=True, save_inputs=(), num_outputs=2,
+    dtypes=S.FLOAT_DTYPES, save_output=(1,), save_inputs=(), num_outputs=2,
     nondiff_outputs=(1,),
     grad_name=lambda a: f"MaxPool{len(a['kernel_size'])}DWithIndicesBackward0"))
 

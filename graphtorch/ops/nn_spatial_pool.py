@@ -124,7 +124,7 @@ def _adaptive_samples(dt):
 
 adaptive_max_pool = register(OpDef(
     name="adaptive_max_pool", kernel=_adaptive_kernel, meta=_adaptive_meta, vjp=_pool_vjp,
-    samples=_adaptive_samples, dtypes=S.FLOAT_DTYPES, save_output=True, save_inputs=(),
+    samples=_adaptive_samples, dtypes=S.FLOAT_DTYPES, save_output=(1,), save_inputs=(),
     num_outputs=2, nondiff_outputs=(1,),
     grad_name=lambda a: f"AdaptiveMaxPool{len(a['output_size'])}DBackward0"))
 
@@ -203,6 +203,6 @@ def _frac_samples(dt):
 
 fractional_max_pool = register(OpDef(
     name="fractional_max_pool", kernel=_frac_kernel, meta=_frac_meta, vjp=_pool_vjp,
-    samples=_frac_samples, dtypes=S.FLOAT_DTYPES, save_output=True, save_inputs=(),
+    samples=_frac_samples, dtypes=S.FLOAT_DTYPES, save_output=(1,), save_inputs=(),
     num_outputs=2, nondiff_outputs=(1,),
     grad_name=lambda a: f"FractionalMaxPool{len(a['kernel_size'])}DBackward0"))

@@ -211,7 +211,7 @@ def _dim_samples(dt, **kw):
 
 def _dim_op(name, compute, grad_name, **kw):
     return opdef(name, compute, _dim_meta_for(name.split("_")[0]), vjp=_values_vjp,
-                 save_inputs=(), save_output=True, samples=_dim_samples, dtypes=ORDERED,
+                 save_inputs=(), save_output=(1,), samples=_dim_samples, dtypes=ORDERED,
                  num_outputs=2, nondiff_outputs=(1,), grad_name=grad_name, **kw)
 
 
@@ -313,7 +313,7 @@ def _sort_samples(dt):
             Sample((S.array((), dt),), {}), Sample((S.array((0, 3), dt),), {}, grad=False)]
 
 
-sort = opdef("sort", _sort, _sort_meta, vjp=_sort_vjp, save_inputs=(), save_output=True,
+sort = opdef("sort", _sort, _sort_meta, vjp=_sort_vjp, save_inputs=(), save_output=(1,),
              num_outputs=2, nondiff_outputs=(1,), samples=_sort_samples, dtypes=ORDERED,
              grad_name=lambda a: "SortBackward1" if a.get("stable") is not None else
              "SortBackward0")
@@ -340,7 +340,7 @@ def _topk_vjp(ctx, g, gi=None):
     return (route(g, ctx.output[1], ctx, keepdim=True), None)
 
 
-topk = opdef("topk", _topk, _topk_meta, vjp=_topk_vjp, save_inputs=(), save_output=True,
+topk = opdef("topk", _topk, _topk_meta, vjp=_topk_vjp, save_inputs=(), save_output=(1,),
              num_outputs=2, nondiff_outputs=(1,), dtypes=ORDERED,
              samples=lambda dt: [Sample((S.array((3, 4), dt), 2), {}),
                                  Sample((S.array((3, 4), dt), 3), {"dim": 0, "largest": False}),
@@ -373,7 +373,7 @@ def _kth(xp, m, x, k, dim=-1, keepdim=False):
 
 kthvalue = opdef("kthvalue", _kth, _kth_meta, vjp=lambda ctx, g, gi=None: (
     None if g is None else route(g, ctx.output[1], ctx), None), save_inputs=(),
-    save_output=True, num_outputs=2, nondiff_outputs=(1,), dtypes=ORDERED,
+    save_output=(1,), num_outputs=2, nondiff_outputs=(1,), dtypes=ORDERED,
     samples=lambda dt: [Sample((S.array((3, 4), dt), 2), {}),
                         Sample((S.array((3, 4), dt), 3), {"dim": 0, "keepdim": True}),
                         Sample((S.array((), dt), 1), {})])
@@ -437,7 +437,7 @@ for _name, _nan in (("median", False), ("nanmedian", True)):
           save_output=True, samples=_median_samples, dtypes=ORDERED,
           grad_name=f"{_cap}Backward0")
     opdef(_name + "_dim", _median_dim_for(_nan), _dim_meta_for(_name), vjp=_values_vjp,
-          save_inputs=(), save_output=True, samples=_median_dim_samples, dtypes=ORDERED,
+          save_inputs=(), save_output=(1,), samples=_median_dim_samples, dtypes=ORDERED,
           num_outputs=2, nondiff_outputs=(1,), grad_name=f"{_cap}Backward1")
 
 
@@ -466,7 +466,7 @@ def _mode_row(xp, row):
 
 
 mode = opdef("mode", _mode, _dim_meta_for("mode"), vjp=_values_vjp, save_inputs=(),
-             save_output=True, num_outputs=2, nondiff_outputs=(1,), dtypes=ORDERED,
+             save_output=(1,), num_outputs=2, nondiff_outputs=(1,), dtypes=ORDERED,
              samples=lambda dt: [Sample((np.array([[1, 3, 3, 1, 2], [2, 2, 0, 0, 1]], dt.np),),
                                         {}, grad=False),
                                  Sample((S.array((3, 4), dt),), {"dim": 0}),

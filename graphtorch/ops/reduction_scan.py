@@ -140,10 +140,10 @@ def _cumext_vjp(ctx, g, gi=None):
 
 
 cummax = opdef("cummax", _cumext_for(np.greater), _cumext_meta, vjp=_cumext_vjp, save_inputs=(),
-               save_output=True, num_outputs=2, nondiff_outputs=(1,), samples=_scan_samples,
+               save_output=(1,), num_outputs=2, nondiff_outputs=(1,), samples=_scan_samples,
                dtypes=S.ALL_REAL)
 cummin = opdef("cummin", _cumext_for(np.less), _cumext_meta, vjp=_cumext_vjp, save_inputs=(),
-               save_output=True, num_outputs=2, nondiff_outputs=(1,), samples=_scan_samples,
+               save_output=(1,), num_outputs=2, nondiff_outputs=(1,), samples=_scan_samples,
                dtypes=S.ALL_REAL)
 
 

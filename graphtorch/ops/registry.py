@@ -41,7 +41,7 @@ class OpDef:
     prepare: Optional[Callable] = None
     dtypes: tuple = ()
     differentiable: bool = True
-    save_output: bool = False
+    save_output: bool | tuple = False  # or the output positions the vjp reads
     save_inputs: Optional[tuple] = None  # input positions the vjp reads; None = all
     # {input position: positions whose grad reads it}: that input is saved only when one of
     # those inputs requires grad (like PyTorch: x * 2 saves nothing of x, so a later x.add_(1)

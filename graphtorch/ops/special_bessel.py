@@ -48,6 +48,13 @@ def _gammainc_dother(a, x, y, g, sign=1.0):
     return sign * g * ((a - 1) * x.log() - x - lg).exp()
 
 
+def _no_input_grad(name):
+    # torch defines no derivative w.r.t. ``input`` (a): backward raises instead of skipping it
+    def dx(a, x, y, g):
+        raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+    return dx
+
+
 def _gammainc_samples(dt):
     # only ``other`` is differentiable: gradcheck runs on the scalar-``input`` sample
     out = [Sample(s.args, s.kwargs, grad=False, name=s.name)
@@ -56,11 +63,13 @@ def _gammainc_samples(dt):
     return out
 
 
-special_gammainc = bop("special_gammainc", safe(lambda xp, a, x: sc.gammainc(a, x)), None,
+special_gammainc = bop("special_gammainc", safe(lambda xp, a, x: sc.gammainc(a, x)),
+                       _no_input_grad("igamma"),
                        _gammainc_dother, allow=_FLOATS, kname="igamma_cpu",
                        samples=_gammainc_samples,
                        grad_name="IgammaBackward0")
-special_gammaincc = bop("special_gammaincc", safe(lambda xp, a, x: sc.gammaincc(a, x)), None,
+special_gammaincc = bop("special_gammaincc", safe(lambda xp, a, x: sc.gammaincc(a, x)),
+                        _no_input_grad("igammac"),
                         lambda a, x, y, g: _gammainc_dother(a, x, y, g, -1.0),
                         allow=_FLOATS, kname="igammac_cpu",
                         samples=_gammainc_samples,

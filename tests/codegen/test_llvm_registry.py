@@ -55,7 +55,7 @@ special_modified_bessel_i0 special_modified_bessel_i1 special_modified_bessel_k0
 special_modified_bessel_k1 special_ndtr special_ndtri special_scaled_modified_bessel_k0
 special_scaled_modified_bessel_k1 special_spherical_bessel_j0 special_zeta sum_to_size take
 topk tril_indices triu_indices unfold unfold_backward unique upsample_backward
-view_as_complex view_as_real
+view_as_complex view_as_real geqrf linalg_ldl_factor_ex linalg_ldl_solve
 """.split())
 
 # Ops whose output size depends on the data: no plan can be made before the call, so

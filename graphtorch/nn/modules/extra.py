@@ -8,6 +8,7 @@ from ...api.creation import empty, ones
 from .. import _extra_functional as XF
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .linear import Linear
 from .loss import _Loss, _WeightedLoss
 from .module import Module
@@ -78,7 +79,7 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is inferred from the first input; it then becomes a Linear."""
 
     cls_to_become = Linear

@@ -9,13 +9,28 @@ from .conv import Conv1d, Conv2d, Conv3d
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .spatial import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 
-__all__ = ["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+__all__ = ["LazyModuleMixin", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
            "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
            "LazyBatchNorm3d"]
 
 
+class LazyModuleMixin:
+    """Shared API of the lazy modules (their shapes come from the first input)."""
+
+    cls_to_become = None
+
+    def has_uninitialized_params(self) -> bool:
+        """Whether a parameter of this module still waits for the first input."""
+        return any(isinstance(p, UninitializedParameter)
+                   for p in self._parameters.values() if p is not None)
+
+    def initialize_parameters(self, *args, **kwargs):
+        """Materialize the parameters from example inputs (one forward call)."""
+        self.forward(*args, **kwargs)
+
+
 def _lazy_conv(base, nd):
-    class LazyConv(base):
+    class LazyConv(LazyModuleMixin, base):
         cls_to_become = base
 
         def __init__(self, out_channels, kernel_size, *args, **kwargs):
@@ -54,7 +69,7 @@ def _lazy_conv(base, nd):
 
 
 def _lazy_bn(base):
-    class LazyBN(base):
+    class LazyBN(LazyModuleMixin, base):
         cls_to_become = base
 
         def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,

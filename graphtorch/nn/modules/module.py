@@ -67,6 +67,9 @@ class Module:
 
     # ---------------------------------------------------------------- calling
     def __call__(self, *args, **kwargs):
+        cc = self.__dict__.get("_compiled_call")  # set by Module.compile()
+        if cc is not None and not cc.active:
+            return cc(args, kwargs)
         return _hooks.call_module(self, args, kwargs, _global_forward_pre_hooks,
                                   _global_forward_hooks)
 
@@ -496,7 +499,10 @@ class Module:
         return main + ")"
 
     def compile(self, *args, **kwargs):
-        raise NotImplementedError("Module.compile needs graphtorch.compile (the LLVM backend)")
+        """Compile this module in place: later calls run ``torch.compile(self, *args,
+        **kwargs)`` (same arguments as :func:`torch.compile`)."""
+        from ._compiled_call import CompiledCall
+        self.__dict__["_compiled_call"] = CompiledCall(self, args, kwargs)
 
 
 def _remove_from(self, name, d, *containers):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["BasePruningMethod", "Identity", "RandomUnstructured", "L1Unstructured",
+__all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured", "L1Unstructured",
            "RandomStructured", "LnStructured", "CustomFromMask", "identity",
            "random_unstructured", "l1_unstructured", "random_structured", "ln_structured",
            "global_unstructured", "custom_from_mask", "remove", "is_pruned"]
@@ -90,14 +90,16 @@ class BasePruningMethod:
         if old is None:
             module.register_parameter(name + "_orig", orig)
             del module._parameters[name]
-        else:
-            del module._forward_pre_hooks[old]
+        else:  # pruned again: the hook becomes (or grows) a PruningContainer, as in torch
+            prev = module._forward_pre_hooks.pop(old)
+            container = prev if isinstance(prev, PruningContainer) else PruningContainer(prev)
+            container.add_pruning_method(method)
         if name + "_mask" in module._buffers:
             module._buffers[name + "_mask"] = mask
         else:
             module.register_buffer(name + "_mask", mask)
         setattr(module, name, method.apply_mask(module))
-        module.register_forward_pre_hook(method)
+        module.register_forward_pre_hook(method if old is None else container)
         return method
 
     def remove(self, module):
@@ -111,6 +113,42 @@ class BasePruningMethod:
         del module._parameters[name + "_orig"]
         del module._buffers[name + "_mask"]
         module.register_parameter(name, orig if isinstance(orig, Parameter) else Parameter(orig))
+
+
+class PruningContainer(BasePruningMethod):
+    """The pruning methods applied one after the other to one tensor (the forward pre-hook
+    of a tensor pruned more than once); iterable, indexable and sized like a tuple."""
+
+    def __init__(self, *args):
+        self._pruning_methods = ()
+        methods = args[0] if len(args) == 1 and not isinstance(args[0], BasePruningMethod) \
+            else args
+        for m in methods:
+            if not hasattr(self, "_tensor_name"):
+                self._tensor_name = m._tensor_name
+            self.add_pruning_method(m)
+
+    def add_pruning_method(self, method):
+        """Append ``method`` (it must prune the same tensor)."""
+        if not isinstance(method, BasePruningMethod) and method is not None:
+            raise TypeError(f"{type(method)} is not a BasePruningMethod subclass")
+        if method is not None and self._tensor_name != method._tensor_name:
+            raise ValueError(f"Can only add pruning methods acting on the parameter named "
+                             f"'{self._tensor_name}' to PruningContainer {self}. Found "
+                             f"'{method._tensor_name}'")
+        self._pruning_methods += (method,)
+
+    def __len__(self):
+        return len(self._pruning_methods)
+
+    def __iter__(self):
+        return iter(self._pruning_methods)
+
+    def __getitem__(self, idx):
+        return self._pruning_methods[idx]
+
+    def compute_mask(self, t, default_mask):
+        return self._pruning_methods[-1]._combined(t, default_mask)
 
 
 class Identity(BasePruningMethod):
