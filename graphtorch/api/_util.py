@@ -53,6 +53,18 @@ def write_out(result: Tensor, out: Tensor | None) -> Tensor:
     return out
 
 
+def write_outs(result, out):
+    """``out=`` for a function with one result or a tuple of results: each is written into
+    its ``out`` tensor; the out tensors come back in the result's (named) tuple type."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        for r, o in zip(result, out):
+            write_out(r, o)
+        return type(result)(out)
+    return write_out(result, out)
+
+
 def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     """A Tensor for ``x`` (Tensor, number, numpy array or nested list)."""
     if isinstance(x, Tensor):

@@ -13,7 +13,7 @@ from ..ops import registry as R
 from ..ops.linalg import mH, mT, unsq
 from ..ops.linalg_decomp import LinAlgError, not_pd_error, singular_inv_error
 from ._bind import both, tensor_method, torch_function
-from ._util import write_out
+from ._util import write_outs
 
 _OPS = {n: R.get(n) for n in (
     "linalg_inv_ex", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky_ex",
@@ -24,23 +24,13 @@ _OPS = {n: R.get(n) for n in (
 __all__ = ["LinAlgError"]
 
 
-def _out(r, out):
-    if out is None:
-        return r
-    if isinstance(r, tuple):
-        for a, o in zip(r, out):
-            write_out(a, o)
-        return out
-    return write_out(r, out)
-
-
 # ------------------------------------------------------------------------------ inverses
 def inv_ex(A, *, check_errors=False, out=None):
     """Inverse of square matrices and a LAPACK-style info tensor (0: success)."""
     inv, info = call(_OPS["linalg_inv_ex"], A)
     if check_errors and info._data.any():
         raise singular_inv_error(A, info._data)
-    return _out(RT.linalg_inv_ex((inv, info)), out)
+    return write_outs(RT.linalg_inv_ex((inv, info)), out)
 
 
 def inv(A, *, out=None):
@@ -48,7 +38,7 @@ def inv(A, *, out=None):
     r, info = call(_OPS["linalg_inv_ex"], A)
     if info._data.any():
         raise singular_inv_error(A, info._data)
-    return _out(r, out)
+    return write_outs(r, out)
 
 
 @both
@@ -59,12 +49,12 @@ def inverse(input, *, out=None):
 
 def det(A, *, out=None):
     """Determinant of a square matrix (or batch)."""
-    return _out(call(_OPS["linalg_det"], A), out)
+    return write_outs(call(_OPS["linalg_det"], A), out)
 
 
 def slogdet(A, *, out=None):
     """(sign, log|det|) of a square matrix (or batch)."""
-    return _out(RT.linalg_slogdet(call(_OPS["linalg_slogdet"], A)), out)
+    return write_outs(RT.linalg_slogdet(call(_OPS["linalg_slogdet"], A)), out)
 
 
 torch_function(det, name="det")
@@ -88,7 +78,7 @@ def logdet(input):
 
 def solve(A, B, *, left=True, out=None):
     """Solve A X = B (left) or X A = B; B may be a (batch of) vector(s)."""
-    return _out(call(_OPS["linalg_solve"], A, B, **({} if left else {"left": False})), out)
+    return write_outs(call(_OPS["linalg_solve"], A, B, **({} if left else {"left": False})), out)
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
@@ -104,7 +94,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
                      left=left)
         if left and B.ndim == A.ndim - 1:
             x = x.squeeze(-1)
-    return _out(RT.linalg_solve_ex((x, info)), out)
+    return write_outs(RT.linalg_solve_ex((x, info)), out)
 
 
 @tensor_method(name="_linalg_solve")
@@ -117,7 +107,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     L, info = call(_OPS["linalg_cholesky_ex"], A, upper=upper)
     if check_errors and info._data.any():
         raise not_pd_error(A.shape, info._data)
-    return _out(RT.linalg_cholesky_ex((L, info)), out)
+    return write_outs(RT.linalg_cholesky_ex((L, info)), out)
 
 
 def cholesky(A, *, upper=False, out=None):
@@ -125,7 +115,7 @@ def cholesky(A, *, upper=False, out=None):
     L, info = call(_OPS["linalg_cholesky_ex"], A, upper=upper)
     if info._data.any():
         raise not_pd_error(A.shape, info._data)
-    return _out(L, out)
+    return write_outs(L, out)
 
 
 @both(name="cholesky")
@@ -142,22 +132,22 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     Lh = mH(input2)
     if upper:
         y = call(st, Lh, input, upper=False)
-        return _out(call(st, input2, y, upper=True), out)
+        return write_outs(call(st, input2, y, upper=True), out)
     y = call(st, input2, input, upper=False)
-    return _out(call(st, Lh, y, upper=True), out)
+    return write_outs(call(st, Lh, y, upper=True), out)
 
 
 @both
 def cholesky_inverse(input, upper=False, *, out=None):
     """Inverse of A from its Cholesky factor."""
     eye = input.new_tensor(np.broadcast_to(np.eye(input.shape[-1]), tuple(input.shape)).copy())
-    return _out(cholesky_solve(eye, input, upper), out)
+    return write_outs(cholesky_solve(eye, input, upper), out)
 
 
 # ------------------------------------------------------------------------------ triangular
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     """Solve a triangular system A X = B (or X A = B)."""
-    return _out(call(_OPS["linalg_solve_triangular"], A, B, upper=upper, left=left,
+    return write_outs(call(_OPS["linalg_solve_triangular"], A, B, upper=upper, left=left,
                      unitriangular=unitriangular), out)
 
 
@@ -173,32 +163,32 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     a = mT(A) if transpose else A
     x = call(_OPS["linalg_solve_triangular"], a, input, upper=upper != transpose,
              unitriangular=unitriangular)
-    return _out(RT.triangular_solve((x, A.clone())), out)
+    return write_outs(RT.triangular_solve((x, A.clone())), out)
 
 
 # ------------------------------------------------------------------------------ eigen
 def eigh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) and eigenvectors of a Hermitian matrix."""
-    return _out(RT.linalg_eigh(call(_OPS["linalg_eigh"], A, UPLO=UPLO)), out)
+    return write_outs(RT.linalg_eigh(call(_OPS["linalg_eigh"], A, UPLO=UPLO)), out)
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
-    return _out(call(_OPS["linalg_eigh"], A, UPLO=UPLO)[0], out)
+    return write_outs(call(_OPS["linalg_eigh"], A, UPLO=UPLO)[0], out)
 
 
 def eig(A, *, out=None):
     """Complex eigenvalues and eigenvectors of a square matrix."""
-    return _out(RT.linalg_eig(call(_OPS["linalg_eig"], A)), out)
+    return write_outs(RT.linalg_eig(call(_OPS["linalg_eig"], A)), out)
 
 
 def eigvals(A, *, out=None):
-    return _out(call(_OPS["linalg_eig"], A)[0], out)
+    return write_outs(call(_OPS["linalg_eig"], A)[0], out)
 
 
 # ------------------------------------------------------------------------------ svd / qr
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """A = U diag(S) Vh; reduced factors when ``full_matrices`` is False."""
-    return _out(RT.linalg_svd(call(_OPS["linalg_svd"], A, full_matrices=full_matrices)), out)
+    return write_outs(RT.linalg_svd(call(_OPS["linalg_svd"], A, full_matrices=full_matrices)), out)
 
 
 @tensor_method(name="_linalg_svd")
@@ -208,7 +198,7 @@ def _svd_method(self, full_matrices=True):
 
 def svdvals(A, *, driver=None, out=None):
     """Singular values, descending."""
-    return _out(call(_OPS["linalg_svdvals"], A), out)
+    return write_outs(call(_OPS["linalg_svdvals"], A), out)
 
 
 @both(name="svd")
@@ -218,17 +208,17 @@ def _svd_legacy(input, some=True, compute_uv=True, *, out=None):
     V = mH(Vh)
     if not compute_uv:
         U, V = U.detach() * 0, V.detach() * 0
-    return _out(RT.svd((U, S, V)), out)
+    return write_outs(RT.svd((U, S, V)), out)
 
 
 def qr(A, mode="reduced", *, out=None):
     """QR decomposition; ``mode`` 'reduced', 'complete' or 'r' (Q empty)."""
-    return _out(RT.linalg_qr(call(_OPS["linalg_qr"], A, mode=mode)), out)
+    return write_outs(RT.linalg_qr(call(_OPS["linalg_qr"], A, mode=mode)), out)
 
 
 @both(name="qr")
 def _qr_legacy(input, some=True, *, out=None):
-    return _out(RT.qr(call(_OPS["linalg_qr"], input, mode="reduced" if some else "complete")),
+    return write_outs(RT.qr(call(_OPS["linalg_qr"], input, mode="reduced" if some else "complete")),
                 out)
 
 
@@ -239,7 +229,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
         raise LinAlgError("torch.linalg.lu_factor_ex: U[{0},{0}] is zero and using it on "
                           "lu_solve would result in a division by zero.".format(
                               int(info._data.max())))
-    return _out(RT.linalg_lu_factor_ex((LU, piv, info)), out)
+    return write_outs(RT.linalg_lu_factor_ex((LU, piv, info)), out)
 
 
 def lu_factor(A, *, pivot=True, out=None):
@@ -253,19 +243,19 @@ def lu_factor(A, *, pivot=True, out=None):
                           "would result in a division by zero. If you still want to perform the "
                           "factorization, consider calling linalg.lu(A, pivot) or "
                           "linalg.lu_factor_ex(A, pivot)")
-    return _out(RT.linalg_lu_factor((LU, piv)), out)
+    return write_outs(RT.linalg_lu_factor((LU, piv)), out)
 
 
 def lu(A, *, pivot=True, out=None):
     """A = P L U with P a permutation, L unit lower and U upper triangular."""
     LU, piv, _ = call(_OPS["linalg_lu_factor_ex"], A)
-    return _out(RT.linalg_lu(call(_OPS["lu_unpack"], LU, piv)), out)
+    return write_outs(RT.linalg_lu(call(_OPS["lu_unpack"], LU, piv)), out)
 
 
 @torch_function
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
     """(P, L, U) from a packed LU factorization."""
-    return _out(RT.lu_unpack(call(_OPS["lu_unpack"], LU_data, LU_pivots)), out)
+    return write_outs(RT.lu_unpack(call(_OPS["lu_unpack"], LU_data, LU_pivots)), out)
 
 
 @tensor_method(name="_lu_unpack")
@@ -275,7 +265,7 @@ def _lu_unpack_method(self, pivots):
 
 def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     """Solve A X = B from the packed LU factorization of A."""
-    return _out(call(_OPS["linalg_lu_solve"], LU, pivots, B, left=left, adjoint=adjoint), out)
+    return write_outs(call(_OPS["linalg_lu_solve"], LU, pivots, B, left=left, adjoint=adjoint), out)
 
 
 @tensor_method(name="_lu_solve")
@@ -337,11 +327,11 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         keep = (np.abs(w._data) > _threshold(w.abs(), atol, rtol, m, n)).astype(w._data.dtype)
         safe = w + w.new_tensor(1 - keep)
         r = (V * unsq(w.new_tensor(keep) / safe, -2)) @ _mh(V)
-        return _out(r, out)
+        return write_outs(r, out)
     U, S, Vh = call(_OPS["linalg_svd"], A, full_matrices=False)
     keep = (S._data > _threshold(S, atol, rtol, m, n)).astype(S._data.dtype)
     sinv = S.new_tensor(keep) / (S + S.new_tensor(1 - keep))
-    return _out((_mh(Vh) * unsq(sinv, -2)) @ _mh(U), out)
+    return write_outs((_mh(Vh) * unsq(sinv, -2)) @ _mh(U), out)
 
 
 def _mh(t):
@@ -362,7 +352,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     else:
         S = call(_OPS["linalg_svdvals"], A)
     thr = _threshold(S, atol, rtol, m, n)
-    return _out(gt.tensor((S._data > thr).sum(-1).astype(np.int64)), out)
+    return write_outs(gt.tensor((S._data > thr).sum(-1).astype(np.int64)), out)
 
 
 def cond(A, p=None, *, out=None):
@@ -371,8 +361,8 @@ def cond(A, p=None, *, out=None):
     if p in (None, 2, -2):
         S = call(_OPS["linalg_svdvals"], A)
         big, small = S.amax(-1), S.amin(-1)
-        return _out(big / small if p != -2 else small / big, out)
-    return _out(linalg.matrix_norm(A, p) * linalg.matrix_norm(inv(A), p), out)
+        return write_outs(big / small if p != -2 else small / big, out)
+    return write_outs(linalg.matrix_norm(A, p) * linalg.matrix_norm(inv(A), p), out)
 
 
 def _inf(p):

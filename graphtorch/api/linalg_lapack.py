@@ -7,28 +7,18 @@ from ..eager.dispatch import call
 from ..ops import registry as R
 from ..ops.linalg import sname
 from ._bind import both
-from ._util import write_out
+from ._util import write_outs
 
 _geqrf = R.get("geqrf")
 _ldl = R.get("linalg_ldl_factor_ex")
 _ldl_solve = R.get("linalg_ldl_solve")
 
 
-def _out(r, out):
-    if out is None:
-        return r
-    if isinstance(r, tuple):
-        for a, o in zip(r, out):
-            write_out(a, o)
-        return type(r)(out)
-    return write_out(r, out)
-
-
 @both
 def geqrf(input, *, out=None):
     """QR factorization in LAPACK's packed form: ``a`` holds R on and above the diagonal and
     the Householder vectors below it, ``tau`` their scale factors (use with orgqr / ormqr)."""
-    return _out(RT.geqrf(call(_geqrf, input)), out)
+    return write_outs(RT.geqrf(call(_geqrf, input)), out)
 
 
 @both
@@ -83,7 +73,7 @@ def ormqr(input, input2, input3, left=True, transpose=False, *, out=None):
     Q = householder_product(A, tau)
     if transpose:
         Q = Q.mH
-    return _out(Q @ C if left else C @ Q, out)
+    return write_outs(Q @ C if left else C @ Q, out)
 
 
 def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
@@ -94,7 +84,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     if check_errors and r.info._data.any():
         raise RuntimeError(f"torch.linalg.ldl_factor_ex: Unknown error code: "
                            f"{int(r.info._data.max())}.")
-    return _out(r, out)
+    return write_outs(r, out)
 
 
 def ldl_factor(A, *, hermitian=False, out=None):
@@ -105,11 +95,11 @@ def ldl_factor(A, *, hermitian=False, out=None):
         # torch reports a singular D through an internal assert (a RuntimeError)
         raise RuntimeError(f"torch.linalg.ldl_factor: Unknown error code: "
                            f"{int(info._data.max())}.")
-    return _out(RT.linalg_ldl_factor((LD, piv)), out)
+    return write_outs(RT.linalg_ldl_factor((LD, piv)), out)
 
 
 def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     """Solve ``A X = B`` from the ldl_factor output of A (torch.linalg.ldl_solve)."""
     r = call(_ldl_solve, LD, pivots, B, hermitian=hermitian) if hermitian else \
         call(_ldl_solve, LD, pivots, B)
-    return _out(r, out)
+    return write_outs(r, out)

@@ -8,26 +8,11 @@ import pytest
 
 import graphtorch as gt
 from tests.helpers import assert_close
+from tests.parity.test_h16b_gaps import both, same_error
 
 torch = pytest.importorskip("torch")
 
 RS = np.random.RandomState(0)
-
-
-def both(a, requires_grad=False):
-    a = np.asarray(a)
-    return (gt.tensor(a.copy(), requires_grad=requires_grad),
-            torch.tensor(a.copy(), requires_grad=requires_grad))
-
-
-def same_error(f_gt, f_torch):
-    with pytest.raises(Exception) as et:
-        f_torch()
-    with pytest.raises(Exception) as eg:
-        f_gt()
-    assert type(eg.value).__name__ == type(et.value).__name__ or \
-        isinstance(eg.value, type(et.value)), (eg.value, et.value)
-    assert str(eg.value) == str(et.value)
 
 
 # ------------------------------------------------------------------------------ geqrf family
