@@ -11,6 +11,8 @@ import traceback
 import weakref
 
 from .grad_mode import STATE
+# saved_tensors_hooks (saved_hooks.py), read here and by dispatch / function.py as AG.*
+from .saved_hooks import SAVED_HOOKS, _Packed, pack_saved  # noqa: F401
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "run_backward", "version_error"]
 
@@ -123,32 +125,6 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
           "you need to backward through the graph a second time or if you need to access saved "
           "tensors after calling backward.")
-
-
-# torch.autograd.graph.saved_tensors_hooks: a stack of (pack_hook, unpack_hook)
-SAVED_HOOKS: list = []
-
-
-class _Packed:
-    """What a pack hook returned for one saved tensor (unpacked on every access)."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj):
-        self.obj = obj
-
-
-def pack_saved(node):
-    """Run the innermost pack hook on the tensors ``node`` saves (its inputs and output)."""
-    from .tensor import Tensor
-    pack, unpack = SAVED_HOOKS[-1]
-    node._inputs = tuple(_Packed(pack(x)) if isinstance(x, Tensor) else x
-                         for x in node._inputs)
-    out = node._output
-    if out is not None:
-        node._output = tuple(_Packed(pack(o)) for o in out) if type(out) is tuple \
-            else _Packed(pack(out))
-    node._unpack = lambda p: unpack(p.obj)
 
 
 # ops whose Python-number operands torch wraps into tensors (they get a ``(None, 0)`` entry)
