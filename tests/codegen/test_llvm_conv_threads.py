@@ -265,18 +265,12 @@ def test_machine_is_looked_at_again_after_the_interval(nthreads, monkeypatch):
     assert len(seen) == 2
 
 
-def test_one_busy_look_is_confirmed_before_the_team_shrinks(nthreads, monkeypatch):
+def test_one_busy_look_is_confirmed_before_the_team_shrinks(team, monkeypatch):
     # a process that ran for a moment must not keep the team at one thread for a whole
     # GATE_INTERVAL; one that keeps a core busy is believed on the second look
-    _init_jit()
-    if not threads.available():
-        pytest.skip("libgomp is not available on this machine: the backend stays serial")
+    team(2, free_cores=2)  # a fresh decision: two threads
     free = {"n": 2}
     monkeypatch.setattr(threads, "free_cores", lambda: free["n"])
-    nthreads(1)
-    threads.sync()
-    nthreads(2)
-    threads.sync()
     assert threads.TEAM_MAX.value == 2
     free["n"] = 1
     threads._STATE["gate_at"] = 0.0
